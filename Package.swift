@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+//
+// The openclaw gateway: one host library, one CLI, and first-party plugins that are
+// ordinary `.dynamic` library products. Note on naming: the top-level `Plugins/` folder
+// holds *gateway* plugins (C-ABI shared objects loaded at runtime), not SwiftPM
+// build-tool or command plugins; every such target states its `path:` explicitly.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "openclaw",
+    products: [
+        .executable(name: "openclaw", targets: ["openclaw"]),
+        .library(name: "Host", targets: ["Host"]),
+    ],
+    targets: [
+        // The public plugin contract: one C header, nothing else.
+        .target(name: "PluginABI", path: "Sources/PluginABI"),
+        // epoll, accept4, eventfd, inotify: what Glibc's Swift module does not expose.
+        .target(name: "CLinuxShim", path: "Sources/CLinuxShim"),
+        // The system libcrypto (OpenSSL 3) for SHA-1, SHA-256, HMAC and Ed25519.
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .target(
+            name: "Host",
+            dependencies: ["PluginABI", "CLinuxShim", "CCrypto"],
+            path: "Sources/Host",
+            swiftSettings: strict,
+            linkerSettings: [.linkedLibrary("m")]
+        ),
+        .executableTarget(
+            name: "openclaw",
+            dependencies: ["Host"],
+            path: "Sources/openclaw",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HostTests",
+            dependencies: ["Host"],
+            path: "Tests/HostTests",
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+/* SwiftPM needs one source file to build a C target; the contract is the header. */
