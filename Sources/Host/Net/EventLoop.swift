@@ -1,0 +1,235 @@
+import CLinuxShim
+import Glibc
+import Synchronization
+
+/// Something a loop watches: a listening socket, a connection, a wake-up descriptor.
+/// Every method runs on the owning loop's thread.
+protocol Selectable: AnyObject {
+    /// Called with the epoll event bits when the descriptor is ready.
+    func handleEvents(_ events: UInt32)
+    /// Called about twice a second so the owner can enforce its deadlines; `nowMs` is monotonic.
+    func sweep(nowMs: UInt64)
+}
+
+extension Selectable {
+    func sweep(nowMs: UInt64) {}
+}
+
+/// One epoll thread. All connection state registered here is owned by this thread, so the
+/// hot path takes no locks; other threads hand work over with `execute(_:)`.
+public final class EventLoop: @unchecked Sendable {
+    /// Index of this loop inside its group (used in logs).
+    public let index: Int
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let inbox = Mutex<[@Sendable () -> Void]>([])
+    private let stopping = Atomic<Bool>(false)
+    private var thread: pthread_t?
+
+    // Loop-thread state.
+    private var handlers: [Int32: Selectable] = [:]
+    private var timers = TimerQueue()
+    private var lastSweepMs: UInt64 = 0
+    private var deferred: [() -> Void] = []
+    /// Scratch buffer for `read(2)`, shared by all connections of this loop.
+    var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+    init(index: Int) {
+        self.index = index
+        epollFD = oc_epoll_create()
+        wakeFD = oc_eventfd()
+        precondition(epollFD >= 0 && wakeFD >= 0, "epoll/eventfd unavailable")
+        _ = oc_epoll_add(epollFD, wakeFD, OC_EPOLLIN, UInt64(UInt32(bitPattern: wakeFD)))
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+    }
+
+    /// Monotonic milliseconds, comparable across loops.
+    public static func nowMs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Runs `task` on the loop thread. Callable from any thread.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        let wasEmpty = inbox.withLock { queue in
+            queue.append(task)
+            return queue.count == 1
+        }
+        if wasEmpty { _ = oc_eventfd_signal(wakeFD) }
+    }
+
+    /// Runs `task` later in this loop iteration, after the current event is handled.
+    /// Loop thread only; lets non-`Sendable` loop state schedule work on itself.
+    func executeSoon(_ task: @escaping () -> Void) {
+        deferred.append(task)
+    }
+
+    /// Runs `task` on the loop thread after `delayMs`. Loop thread only.
+    func schedule(afterMs delayMs: UInt64, _ task: @escaping () -> Void) {
+        timers.push(deadline: EventLoop.nowMs() + delayMs, task)
+    }
+
+    /// Starts watching `fd` for `events`. Loop thread only.
+    func register(_ handler: Selectable, fd: Int32, events: UInt32) {
+        handlers[fd] = handler
+        _ = oc_epoll_add(epollFD, fd, events, UInt64(UInt32(bitPattern: fd)))
+    }
+
+    /// Changes the event mask of a registered descriptor. Loop thread only.
+    func modify(fd: Int32, events: UInt32) {
+        _ = oc_epoll_mod(epollFD, fd, events, UInt64(UInt32(bitPattern: fd)))
+    }
+
+    /// Stops watching `fd` (the caller closes it). Loop thread only.
+    func deregister(fd: Int32) {
+        _ = oc_epoll_del(epollFD, fd)
+        handlers[fd] = nil
+    }
+
+    /// Every handler currently registered (for shutdown broadcasts). Loop thread only.
+    var registeredHandlers: [Selectable] { Array(handlers.values) }
+
+    /// Starts the loop on a new thread.
+    func start() {
+        let box = Unmanaged.passRetained(self)
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { arg in
+            let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box.toOpaque())
+        precondition(rc == 0, "pthread_create failed")
+        thread = tid
+    }
+
+    /// Asks the loop to exit after the current iteration. Callable from any thread.
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        _ = oc_eventfd_signal(wakeFD)
+    }
+
+    /// Waits for the loop thread to finish. Not callable from the loop itself.
+    func join() {
+        if let thread { pthread_join(thread, nil) }
+    }
+
+    private func run() {
+        var tokens = [UInt64](repeating: 0, count: 256)
+        var events = [UInt32](repeating: 0, count: 256)
+        while !stopping.load(ordering: .acquiring) {
+            let now = EventLoop.nowMs()
+            let timeout = Int32(min(timers.msUntilNext(now: now) ?? 500, 500))
+            let n = oc_epoll_wait(epollFD, &tokens, &events, 256, timeout)
+            if n > 0 {
+                for i in 0..<Int(n) {
+                    let fd = Int32(truncatingIfNeeded: tokens[i])
+                    if fd == wakeFD {
+                        _ = oc_eventfd_drain(wakeFD)
+                        continue
+                    }
+                    handlers[fd]?.handleEvents(events[i])
+                }
+            }
+            runInbox()
+            runDeferred()
+            let after = EventLoop.nowMs()
+            timers.runDue(now: after)
+            runDeferred()
+            if after &- lastSweepMs >= 500 {
+                lastSweepMs = after
+                for handler in handlers.values { handler.sweep(nowMs: after) }
+            }
+        }
+        runInbox()
+    }
+
+    private func runDeferred() {
+        while !deferred.isEmpty {
+            let tasks = deferred
+            deferred.removeAll()
+            for task in tasks { task() }
+        }
+    }
+
+    private func runInbox() {
+        let tasks = inbox.withLock { queue -> [@Sendable () -> Void] in
+            let taken = queue
+            queue.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for task in tasks { task() }
+    }
+}
+
+/// Carries a loop-owned, non-`Sendable` object across threads. The object may only be
+/// touched again inside a task that runs on `loop` (see `EventLoop.execute`).
+struct LoopBound<Value: AnyObject>: @unchecked Sendable {
+    let value: Value
+    let loop: EventLoop
+
+    /// Runs `body` with the value on its loop thread. Callable from any thread.
+    func run(_ body: @escaping @Sendable (Value) -> Void) {
+        let value = self.value
+        let box = UncheckedBox(value)
+        loop.execute { body(box.value) }
+    }
+}
+
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// A binary min-heap of deadlines owned by one loop thread.
+struct TimerQueue {
+    private var heap: [(deadline: UInt64, seq: UInt64, task: () -> Void)] = []
+    private var seq: UInt64 = 0
+
+    mutating func push(deadline: UInt64, _ task: @escaping () -> Void) {
+        seq &+= 1
+        heap.append((deadline, seq, task))
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard less(i, parent) else { break }
+            heap.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    func msUntilNext(now: UInt64) -> UInt64? {
+        guard let first = heap.first else { return nil }
+        return first.deadline > now ? first.deadline - now : 0
+    }
+
+    mutating func runDue(now: UInt64) {
+        while let first = heap.first, first.deadline <= now {
+            popFirst()
+            first.task()
+        }
+    }
+
+    private mutating func popFirst() {
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count && less(l, m) { m = l }
+            if r < heap.count && less(r, m) { m = r }
+            if m == i { break }
+            heap.swapAt(i, m)
+            i = m
+        }
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        heap[a].deadline != heap[b].deadline ? heap[a].deadline < heap[b].deadline : heap[a].seq < heap[b].seq
+    }
+}
