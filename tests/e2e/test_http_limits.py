@@ -20,9 +20,23 @@ def auth(gw, **extra):
 
 # --------------------------------------------------------------------------- head limits
 
+def over_32k_head() -> bytes:
+    # Just over the limit and unterminated: the server can read every byte we sent, so its
+    # close after the 431 never resets our unread response.
+    return b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (32 * 1024 + 100)
+
+
 def test_head_over_32k_is_431(gateway):
     with RawConn(gateway.port) as c:
-        c.try_send(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (40 * 1024) + b"\r\n\r\n")
+        c.try_send(over_32k_head())
+        r = c.read_response()
+    assert r.status == 431
+
+
+def test_terminated_head_over_32k_is_431(gateway):
+    with RawConn(gateway.port) as c:
+        c.try_send(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                   + b"".join(b"X-F%d: %s\r\n" % (i, b"c" * 1000) for i in range(34)) + b"\r\n")
         r = c.read_response()
     assert r.status == 431
 
@@ -47,7 +61,7 @@ def test_hundred_header_lines_is_fine(gateway):
 
 def test_431_is_plain_text(gateway):
     with RawConn(gateway.port) as c:
-        c.try_send(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (40 * 1024) + b"\r\n\r\n")
+        c.try_send(over_32k_head())
         r = c.read_response()
     assert r.status == 431
     assert not (r.header("content-type") or "").startswith("application/json")
@@ -230,11 +244,16 @@ def test_http10_closes(gateway):
 
 
 def test_error_response_keeps_or_closes_cleanly(gateway):
-    """After a 400 the server may close; it must not hang or send garbage."""
+    """After a 400 the server either closes or keeps serving; it must not send garbage."""
     with RawConn(gateway.port) as c:
         c.send(b"GARBAGE\r\n\r\n")
         assert c.read_response().status == 400
-        assert c.closed_by_peer(3)
+        if not c.closed_by_peer(2):
+            c.send(req("GET", "/healthz"))
+            try:
+                assert c.read_response().status == 200
+            except EOFError:
+                pass
 
 
 # --------------------------------------------------------------------------- timeouts
@@ -245,23 +264,11 @@ def test_slow_header_gets_408_then_close(gateway):
     with RawConn(gateway.port, timeout=20) as c:
         c.send(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         t0 = time.monotonic()
-        # Keep trickling bytes: a per-read timeout would not fire, the head deadline must.
-        for i in range(11):
+        # Trickle header lines for 8 s: a per-read idle timeout would never fire, the
+        # head deadline must. Then stop sending (no write can race the server's close).
+        for i in range(8):
             time.sleep(1)
-            try:
-                c.send(f"X-Slow-{i}: y\r\n")
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            c.sock.settimeout(0.01)
-            try:
-                data = c.sock.recv(65536)
-                if data:
-                    c.buf += data
-                    break
-            except socket.timeout:
-                pass
-            finally:
-                c.sock.settimeout(20)
+            c.send(f"X-Slow-{i}: y\r\n")
         r = c.read_response()
         elapsed = time.monotonic() - t0
         assert r.status == 408
