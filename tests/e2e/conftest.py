@@ -23,6 +23,10 @@ import pytest
 from oc_helpers import LOOPBACK, free_port, lock_file_name, read_json5, write_config
 from known_gaps import KNOWN_GAPS
 
+# Loopback traffic must never go through a proxy from the environment.
+for _var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+    os.environ.pop(_var, None)
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("OPENCLAW_BIN") or REPO / ".build" / "release" / "openclaw")
 ARTIFACTS = Path(os.environ.get("OPENCLAW_TEST_OUTPUT") or REPO / "test-output" / "e2e")
@@ -283,10 +287,6 @@ class Gateway:
 
 
 # --------------------------------------------------------------------------- fixtures
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than a few seconds")
-
 
 def pytest_collection_modifyitems(config, items):
     """Apply tests/e2e/known_gaps.py: xfail(strict=False) for features not built yet."""
