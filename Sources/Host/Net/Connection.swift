@@ -11,7 +11,10 @@ protocol ConnectionProtocol: AnyObject {
     func outputDrained(_ connection: Connection)
     /// Deadline check, about twice a second.
     func sweep(_ connection: Connection, nowMs: UInt64)
-    /// The peer closed its side or an I/O error happened; the connection is going away.
+    /// The peer will send nothing more (EOF or half-close). The protocol decides whether to
+    /// finish in-flight work first; it must eventually call `close()` or `closeAfterFlush()`.
+    func inputEnded(_ connection: Connection)
+    /// The socket is closed (by either side or an I/O error); release everything.
     func connectionClosed(_ connection: Connection)
 }
 
@@ -21,6 +24,8 @@ final class Connection: Selectable {
     let fd: Int32
     let loop: EventLoop
     let peer: SocketAddress
+    /// The peer's address in the form the auth rules compare.
+    let peerIP: IPAddress
     let local: SocketAddress
     var handler: ConnectionProtocol
 
@@ -33,6 +38,8 @@ final class Connection: Selectable {
     private var closeWhenFlushed = false
     private(set) var isClosed = false
     private var processing = false
+    /// The peer sent EOF; reading is over for good.
+    private(set) var inputClosed = false
 
     /// Bytes queued but not yet accepted by the kernel.
     var pendingOutputBytes: Int { output.count - outputStart }
@@ -40,10 +47,11 @@ final class Connection: Selectable {
     /// Output below this size wakes streams that paused for backpressure.
     static let lowWaterMark = 256 * 1024
 
-    init(fd: Int32, loop: EventLoop, peer: SocketAddress, local: SocketAddress, handler: ConnectionProtocol) {
+    init(fd: Int32, loop: EventLoop, peer: SocketAddress, peerIP: IPAddress, local: SocketAddress, handler: ConnectionProtocol) {
         self.fd = fd
         self.loop = loop
         self.peer = peer
+        self.peerIP = peerIP
         self.local = local
         self.handler = handler
     }
@@ -57,10 +65,12 @@ final class Connection: Selectable {
     func handleEvents(_ events: UInt32) {
         if events & OC_EPOLLOUT != 0 { flush() }
         if isClosed { return }
-        if events & (OC_EPOLLIN | OC_EPOLLHUP | OC_EPOLLERR | OC_EPOLLRDHUP) != 0 && readingEnabled {
-            readAvailable()
-        } else if events & (OC_EPOLLHUP | OC_EPOLLERR) != 0 {
+        if events & (OC_EPOLLHUP | OC_EPOLLERR) != 0 && !readingEnabled {
             close()
+        } else if events & (OC_EPOLLIN | OC_EPOLLHUP | OC_EPOLLERR | OC_EPOLLRDHUP) != 0 && readingEnabled {
+            readAvailable()
+        } else if events & OC_EPOLLRDHUP != 0 {
+            endInput()
         }
     }
 
@@ -78,7 +88,7 @@ final class Connection: Selectable {
                 if n < loop.readBuffer.count { break }
             } else if n == 0 {
                 processInput()
-                close()
+                endInput()
                 return
             } else {
                 if errno == EAGAIN || errno == EINTR { break }
@@ -111,9 +121,17 @@ final class Connection: Selectable {
         }
     }
 
+    private func endInput() {
+        guard !inputClosed, !isClosed else { return }
+        inputClosed = true
+        readingEnabled = false
+        updateInterest()
+        handler.inputEnded(self)
+    }
+
     /// Stops or resumes reading from the socket (no busy loop on a level-triggered epoll).
     func setReading(_ enabled: Bool) {
-        guard enabled != readingEnabled, !isClosed else { return }
+        guard enabled != readingEnabled, !isClosed, !inputClosed else { return }
         readingEnabled = enabled
         updateInterest()
         if enabled { loop.executeSoon { [self] in processInput() } }
@@ -176,7 +194,8 @@ final class Connection: Selectable {
     }
 
     private func updateInterest() {
-        var events = OC_EPOLLRDHUP
+        var events: UInt32 = 0
+        if !inputClosed { events |= OC_EPOLLRDHUP }
         if readingEnabled { events |= OC_EPOLLIN }
         if wantsWrite { events |= OC_EPOLLOUT }
         loop.modify(fd: fd, events: events)

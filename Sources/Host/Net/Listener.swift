@@ -91,7 +91,7 @@ struct Errno: Error {
 /// Accepts connections from a shared listening socket on one loop. `EPOLLEXCLUSIVE` makes
 /// the kernel wake one loop per incoming connection, spreading them across cores.
 final class Acceptor: Selectable {
-    typealias ConnectionFactory = (_ fd: Int32, _ peer: SocketAddress, _ local: SocketAddress, _ loop: EventLoop) -> Void
+    typealias ConnectionFactory = (_ fd: Int32, _ peer: SocketAddress, _ peerIP: IPAddress, _ local: SocketAddress, _ loop: EventLoop) -> Void
 
     private let listener: Listener
     private let loop: EventLoop
@@ -126,7 +126,8 @@ final class Acceptor: Selectable {
             if fd < 0 { return }  // EAGAIN, or a transient error such as EMFILE: try on the next wake-up
             Socket.setNoDelay(fd)
             let peer = SocketAddress(storage: storage) ?? SocketAddress(host: "unknown", port: 0)
-            onAccept(fd, peer, listener.address, loop)
+            let peerIP = IPAddress(storage: storage) ?? IPAddress(ipv4: 0)
+            onAccept(fd, peer, peerIP, listener.address, loop)
         }
     }
 }
