@@ -380,6 +380,7 @@ final class HTTPParserTests: XCTestCase {
         XCTAssertEqual(request("POST / HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\nx")?.expectContinue, false)
         XCTAssertEqual(status(h + "Expect: something-else\r\n\r\n"), 417)
         XCTAssertEqual(status(h + "Expect: 100-continue\r\nExpect: x\r\n\r\n"), 417)
+        XCTAssertEqual(status(h + "Expect: 100-continue, x\r\n\r\n"), 417)
     }
 
     func testWebSocketUpgradeDetection() {

@@ -37,6 +37,28 @@ enum HTTPByte {
     @inline(__always)
     static func isFieldValueChar(_ b: UInt8) -> Bool { (b >= 0x20 && b != 0x7F) || b == tab }
 
+    /// Whether every byte of `bytes` may appear in a field value. Checks eight bytes at a
+    /// time while none is below 0x20 or equal to 0x7F (the exact boolean tests "hasless" and
+    /// "haszero" of Bit Twiddling Hacks); from the first word that trips either test on,
+    /// bytes are checked one by one, which also lets tabs through.
+    static func allFieldValueChars(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var i = 0
+        while i + 8 <= bytes.count {
+            let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let control = (word &- ones &* 0x20) & ~word & highBits
+            let delete = word ^ (ones &* 0x7F)
+            if control | ((delete &- ones) & ~delete & highBits) != 0 { break }
+            i += 8
+        }
+        while i < bytes.count {
+            guard isFieldValueChar(bytes[i]) else { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// The value of a hexadecimal digit, or nil.
     @inline(__always)
     static func hexValue(_ b: UInt8) -> UInt8? {

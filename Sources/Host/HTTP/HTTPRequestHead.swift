@@ -78,9 +78,9 @@ public struct HTTPRequestHead: Sendable {
         guard utf8.distance(from: utf8.startIndex, to: pathEnd) <= Self.maxPathBytes else {
             throw HTTPParseFailure(status: 414, reason: "URI too long")
         }
-        let hostCount = headers.count(of: "host")
-        guard hostCount <= 1 else { throw .badRequest("multiple Host headers") }
-        guard hostCount == 1 || version == .http1_0 else { throw .badRequest("missing Host header") }
+        let fields = try HeaderSummary(headers)
+        guard fields.hostCount <= 1 else { throw .badRequest("multiple Host headers") }
+        guard fields.hostCount == 1 || version == .http1_0 else { throw .badRequest("missing Host header") }
 
         self.method = method
         self.target = target
@@ -93,76 +93,108 @@ public struct HTTPRequestHead: Sendable {
         }
         self.version = version
         self.headers = headers
-        bodyFraming = try Self.bodyFraming(version: version, headers: headers)
-        expectContinue = try Self.expectsContinue(version: version, headers: headers)
-
-        var close = false
-        var keepAliveToken = false
-        var upgradeToken = false
-        headers.forEachListElement(in: "connection") { token in
-            if HTTPHeaders.asciiCaseInsensitiveEquals(token.utf8, "close".utf8) {
-                close = true
-            } else if HTTPHeaders.asciiCaseInsensitiveEquals(token.utf8, "keep-alive".utf8) {
-                keepAliveToken = true
-            } else if HTTPHeaders.asciiCaseInsensitiveEquals(token.utf8, "upgrade".utf8) {
-                upgradeToken = true
-            }
-            return false
-        }
-        keepAlive = !close && (version == .http1_1 || keepAliveToken)
+        bodyFraming = try fields.bodyFraming(version: version)
+        // RFC 9110 §10.1.1: a 100-continue expectation from an HTTP/1.0 client is ignored.
+        expectContinue = fields.expectContinue && version == .http1_1
+        keepAlive = !fields.connectionClose && (version == .http1_1 || fields.connectionKeepAlive)
         isWebSocketUpgrade =
-            upgradeToken && method == .get && version == .http1_1
-            && headers.containsToken("websocket", in: "upgrade")
-            && headers["sec-websocket-version"] == "13"
-            && headers["sec-websocket-key"].map(WebSocketHandshake.isValidClientKey) == true
+            fields.connectionUpgrade && fields.upgradeWebSocket && method == .get && version == .http1_1
+            && fields.webSocketVersion13 && fields.webSocketKeyValid
     }
 
-    /// RFC 9112 §6.3 with the strict choices of http.md §2.1: a request that two parsers
-    /// could frame differently is refused rather than guessed at.
-    private static func bodyFraming(
-        version: HTTPVersion, headers: HTTPHeaders
-    ) throws(HTTPParseFailure) -> HTTPBodyFraming {
+    /// What the semantics depend on, gathered in one pass over the fields (a request has a
+    /// dozen fields and most are irrelevant here, so each is looked at once).
+    private struct HeaderSummary {
+        var hostCount = 0
         var contentLength: Int?
-        var hasTransferEncoding = false
-        for field in headers {
-            if field.name == "transfer-encoding" {
-                hasTransferEncoding = true
-            } else if field.name == "content-length" {
-                guard let length = parseContentLength(field.value) else {
-                    throw .badRequest("invalid Content-Length")
-                }
-                guard contentLength == nil || contentLength == length else {
-                    throw .badRequest("conflicting Content-Length headers")
-                }
-                contentLength = length
-            }
-        }
-        guard hasTransferEncoding else { return contentLength.map { .contentLength($0) } ?? .none }
-        guard contentLength == nil else {
-            throw .badRequest("both Content-Length and Transfer-Encoding")
-        }
-        // RFC 9112 §6.1: HTTP/1.0 has no chunked coding, so such framing is faulty.
-        guard version == .http1_1 else { throw .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
+        var transferEncoding = false
+        /// Coding count, `chunked` count, and whether the last coding is `chunked`.
         var codings = 0
         var chunkedCount = 0
         var chunkedIsLast = false
-        headers.forEachListElement(in: "transfer-encoding") { coding in
-            codings += 1
-            chunkedIsLast = HTTPHeaders.asciiCaseInsensitiveEquals(coding.utf8, "chunked".utf8)
-            if chunkedIsLast { chunkedCount += 1 }
-            return false
+        var expectContinue = false
+        var connectionClose = false
+        var connectionKeepAlive = false
+        var connectionUpgrade = false
+        var upgradeWebSocket = false
+        var webSocketVersion13 = false
+        var webSocketKeyValid = false
+
+        init(_ headers: HTTPHeaders) throws(HTTPParseFailure) {
+            for (name, value) in headers {
+                // Switching on the length first spares a string comparison per irrelevant field.
+                switch name.utf8.count {
+                case 4 where name == "host":
+                    hostCount += 1
+                case 14 where name == "content-length":
+                    guard let length = HTTPRequestHead.parseContentLength(value) else {
+                        throw .badRequest("invalid Content-Length")
+                    }
+                    guard contentLength == nil || contentLength == length else {
+                        throw .badRequest("conflicting Content-Length headers")
+                    }
+                    contentLength = length
+                case 17 where name == "transfer-encoding":
+                    transferEncoding = true
+                    HTTPHeaders.forEachListElement(of: value) { coding in
+                        codings += 1
+                        chunkedIsLast = HTTPHeaders.asciiCaseInsensitiveEquals(coding, "chunked".utf8)
+                        if chunkedIsLast { chunkedCount += 1 }
+                        return false
+                    }
+                case 10 where name == "connection":
+                    HTTPHeaders.forEachListElement(of: value) { token in
+                        if HTTPHeaders.asciiCaseInsensitiveEquals(token, "close".utf8) {
+                            connectionClose = true
+                        } else if HTTPHeaders.asciiCaseInsensitiveEquals(token, "keep-alive".utf8) {
+                            connectionKeepAlive = true
+                        } else if HTTPHeaders.asciiCaseInsensitiveEquals(token, "upgrade".utf8) {
+                            connectionUpgrade = true
+                        }
+                        return false
+                    }
+                case 6 where name == "expect":
+                    // `Expect` is a list; any expectation but 100-continue cannot be met.
+                    let unsupported = HTTPHeaders.forEachListElement(of: value) {
+                        !HTTPHeaders.asciiCaseInsensitiveEquals($0, "100-continue".utf8)
+                    }
+                    guard !unsupported else { throw HTTPParseFailure(status: 417, reason: "unsupported expectation") }
+                    expectContinue = true
+                case 7 where name == "upgrade":
+                    if HTTPHeaders.forEachListElement(of: value, { HTTPHeaders.asciiCaseInsensitiveEquals($0, "websocket".utf8) }) {
+                        upgradeWebSocket = true
+                    }
+                case 21 where name == "sec-websocket-version":
+                    webSocketVersion13 = value == "13"
+                case 17 where name == "sec-websocket-key":
+                    webSocketKeyValid = WebSocketHandshake.isValidClientKey(value)
+                default:
+                    break
+                }
+            }
         }
-        // Without a final, single `chunked` the body length cannot be known: 400 (§6.3 item 4).
-        guard chunkedIsLast, chunkedCount == 1 else {
-            throw .badRequest("Transfer-Encoding must end in a single chunked")
+
+        /// RFC 9112 §6.3 with the strict choices of http.md §2.1: a request that two parsers
+        /// could frame differently is refused rather than guessed at.
+        func bodyFraming(version: HTTPVersion) throws(HTTPParseFailure) -> HTTPBodyFraming {
+            guard transferEncoding else { return contentLength.map { .contentLength($0) } ?? .none }
+            guard contentLength == nil else {
+                throw .badRequest("both Content-Length and Transfer-Encoding")
+            }
+            // RFC 9112 §6.1: HTTP/1.0 has no chunked coding, so such framing is faulty.
+            guard version == .http1_1 else { throw .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
+            // Without a final, single `chunked` the body length cannot be known: 400 (§6.3 item 4).
+            guard chunkedIsLast, chunkedCount == 1 else {
+                throw .badRequest("Transfer-Encoding must end in a single chunked")
+            }
+            // A coding applied under `chunked` (gzip, …) is understood but not supported: 501.
+            guard codings == 1 else { throw HTTPParseFailure(status: 501, reason: "unsupported transfer coding") }
+            return .chunked
         }
-        // A coding applied under `chunked` (gzip, …) is understood but not supported: 501.
-        guard codings == 1 else { throw HTTPParseFailure(status: 501, reason: "unsupported transfer coding") }
-        return .chunked
     }
 
     /// A plain decimal: one or more ASCII digits, no sign, no list, no overflow.
-    private static func parseContentLength(_ value: String) -> Int? {
+    fileprivate static func parseContentLength(_ value: String) -> Int? {
         guard !value.isEmpty else { return nil }
         var result = 0
         for byte in value.utf8 {
@@ -174,18 +206,5 @@ public struct HTTPRequestHead: Sendable {
             result = sum
         }
         return result
-    }
-
-    private static func expectsContinue(
-        version: HTTPVersion, headers: HTTPHeaders
-    ) throws(HTTPParseFailure) -> Bool {
-        var expectContinue = false
-        for field in headers where field.name == "expect" {
-            guard HTTPHeaders.asciiCaseInsensitiveEquals(field.value.utf8, "100-continue".utf8) else {
-                throw HTTPParseFailure(status: 417, reason: "unsupported expectation")
-            }
-            expectContinue = version == .http1_1
-        }
-        return expectContinue
     }
 }

@@ -159,17 +159,15 @@ public struct HTTPRequestParser: Sendable {
         var end = line.count
         while start < end && HTTPByte.isWhitespace(line[start]) { start += 1 }
         while end > start && HTTPByte.isWhitespace(line[end - 1]) { end -= 1 }
-        for k in start..<end where !HTTPByte.isFieldValueChar(line[k]) {
-            throw .badRequest("invalid character in header value")
-        }
+        let value = UnsafeRawBufferPointer(rebasing: line[start..<end])
+        guard HTTPByte.allFieldValueChars(value) else { throw .badRequest("invalid character in header value") }
         let name = String(unsafeUninitializedCapacity: colon) { out in
             for k in 0..<colon { out[k] = HTTPByte.lower(line[k]) }
             return colon
         }
         // obs-text bytes (0x80–0xFF) that are not UTF-8 become U+FFFD: nothing here reads
         // header values as Latin-1.
-        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
-        headers.appendLowercased(name: name, value: value)
+        headers.appendLowercased(name: name, value: String(decoding: value, as: UTF8.self))
     }
 
     /// Whether an unterminated request line already shows a path longer than the limit, so a
