@@ -283,3 +283,60 @@ def test_idle_connection_without_bytes_is_not_answered(gateway):
     with RawConn(gateway.port, timeout=2) as c:
         with pytest.raises(socket.timeout):
             c.sock.recv(1)
+
+
+# Test overrides offered by the server (Sources/Host/Gateway/HTTPGateway.swift, HTTPTimeouts):
+# OPENCLAW_HTTP_HEADER_TIMEOUT_MS, OPENCLAW_HTTP_BODY_TIMEOUT_MS, OPENCLAW_HTTP_IDLE_TIMEOUT_MS.
+
+@pytest.fixture
+def fast_timeouts_gateway(start_gateway, oc_env):
+    oc_env.write_config(oc_env.base_config())
+    return start_gateway(env={"OPENCLAW_HTTP_HEADER_TIMEOUT_MS": "1500",
+                              "OPENCLAW_HTTP_BODY_TIMEOUT_MS": "1500",
+                              "OPENCLAW_HTTP_IDLE_TIMEOUT_MS": "1500"})
+
+
+def test_header_timeout_override_408(fast_timeouts_gateway):
+    gw = fast_timeouts_gateway
+    with RawConn(gw.port, timeout=10) as c:
+        c.send(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Partial: 1\r\n")
+        t0 = time.monotonic()
+        r = c.read_response()
+        elapsed = time.monotonic() - t0
+        assert r.status == 408
+        assert r.body.strip() == b"Request Timeout"
+        assert 1.2 <= elapsed <= 4, elapsed
+        assert c.closed_by_peer(3)
+
+
+def test_body_timeout_408(fast_timeouts_gateway):
+    gw = fast_timeouts_gateway
+    with RawConn(gw.port, timeout=10) as c:
+        c.send(req("POST", "/tools/invoke", headers={**auth(gw), "Content-Length": "100"}) + b'{"tool":')
+        t0 = time.monotonic()
+        r = c.read_response()
+        elapsed = time.monotonic() - t0
+    assert r.status == 408
+    assert r.json() == {"error": {"message": "Request body timeout", "type": "invalid_request_error"}}
+    assert 1.2 <= elapsed <= 4, elapsed
+
+
+def test_idle_keepalive_closed_without_response(fast_timeouts_gateway):
+    gw = fast_timeouts_gateway
+    with RawConn(gw.port, timeout=10) as c:
+        c.send(req("GET", "/healthz"))
+        assert c.read_response().status == 200
+        t0 = time.monotonic()
+        data = c.read_to_eof()
+        elapsed = time.monotonic() - t0
+    assert data == b"", f"idle close must not send a response: {data[:100]!r}"
+    assert 1.2 <= elapsed <= 4, elapsed
+
+
+def test_active_connection_not_cut_by_idle_timeout(fast_timeouts_gateway):
+    gw = fast_timeouts_gateway
+    with RawConn(gw.port, timeout=5) as c:
+        for _ in range(4):
+            time.sleep(0.8)
+            c.send(req("GET", "/healthz"))
+            assert c.read_response().status == 200
