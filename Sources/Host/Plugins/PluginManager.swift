@@ -1,0 +1,329 @@
+import Dispatch
+import Glibc
+import PluginABI
+import Synchronization
+
+/// The plugin platform's entry point: discovers, loads, re-initialises, reloads and retires
+/// plugins (plugin-abi.md §6), publishing their routes to the gateway and their methods to
+/// the shared registry. Load failures never stop the gateway: the plugin becomes `failed`
+/// with a §7.1 message and a previous instance, if any, keeps serving.
+///
+/// Thread-safety: every public method may be called from any thread except an event-loop
+/// thread (they block on file I/O and plugin init); lifecycle operations are serialized.
+public final class PluginManager: Sendable {
+    private let services: any PluginHostServices
+    private let discovery: PluginDiscovery
+    private let tempDirectory: PluginTempDirectory
+    /// Serializes lifecycle operations (load, re-init, reload, retire).
+    private let operation = Mutex(())
+    private let slots = Mutex<[(key: String, slot: PluginSlot)]>([])
+    private let settings = Mutex(PluginSettings())
+    private let ready = Atomic<Bool>(false)
+
+    public init(services: any PluginHostServices, discovery: PluginDiscovery, tempDirectory: PluginTempDirectory) {
+        self.services = services
+        self.discovery = discovery
+        self.tempDirectory = tempDirectory
+    }
+
+    /// True once `loadAll` finished: every enabled plugin passed or failed init (readiness).
+    public var isReady: Bool { ready.load(ordering: .acquiring) }
+
+    /// Startup: discovers every plugin and loads the enabled ones with `config` (the whole
+    /// config snapshot). Returns the resulting statuses; failures are logged.
+    @discardableResult
+    public func loadAll(config: JSONValue) -> [PluginSummary] {
+        operation.withLock { _ in
+            let current = PluginSettings(config: config)
+            settings.withLock { $0 = current }
+            for candidate in discovery.discover(loadPaths: current.loadPaths) {
+                let slot = slot(for: candidate.key)
+                switch candidate.manifest {
+                case .failure(let error):
+                    slot.withServing { s in
+                        s.directory = candidate.directory
+                        s.enabled = true
+                        s.state = .failed
+                        s.reason = error.message
+                    }
+                    services.logger.error("plugins", error.message)
+                case .success(let manifest):
+                    slot.withServing { s in
+                        s.manifest = manifest
+                        s.bundled = candidate.bundled
+                        s.directory = candidate.directory
+                    }
+                    apply(slot, config: config, settings: current, binaryReload: false)
+                }
+            }
+            for unknown in current.entries.keys where lookup(unknown) == nil {
+                services.logger.warn("plugins", "plugins.entries.\(unknown): no such plugin")
+            }
+            ready.store(true, ordering: .releasing)
+        }
+        return list()
+    }
+
+    /// Hot config change (plugin-abi.md §6.4): loads, re-initialises or retires each plugin
+    /// whose enablement, entry or visible config sections changed. Restart-class keys
+    /// (`plugins.enabled`, `allow`, `deny`, `load.*`) are the gateway's business.
+    public func applyConfig(_ config: JSONValue) {
+        operation.withLock { _ in
+            let current = PluginSettings(config: config)
+            settings.withLock { $0 = current }
+            for (_, slot) in slots.withLock({ $0 }) where slot.withServing({ $0.manifest != nil }) {
+                apply(slot, config: config, settings: current, binaryReload: false)
+            }
+        }
+    }
+
+    /// Binary hot reload (plugin-abi.md §6.5): maps the library again (re-reading an external
+    /// manifest), inits the new copy, swaps it in and drains the old instance.
+    public func reload(id: String) throws(PluginLoadError) {
+        let result: PluginLoadError? = operation.withLock { _ in
+            guard let slot = lookup(id), slot.withServing({ $0.manifest != nil }) else {
+                return PluginLoadError("plugin \(id): not found")
+            }
+            let (bundled, directory, pinnedReloads, pinned) = slot.withServing { ($0.bundled, $0.directory, $0.pinnedReloads, $0.image?.pinned ?? false) }
+            if pinned && pinnedReloads >= settings.withLock({ $0.maxPinnedReloads }) {
+                return PluginLoadError("plugin \(id): restart required (plugins.maxPinnedReloads reached)")
+            }
+            if !bundled {
+                do throws(PluginLoadError) {
+                    let fresh = try PluginManifest.load(directory: directory, hostToolchain: discovery.hostToolchain)
+                    guard fresh.id == id else { return .idMismatch(id: id, library: fresh.id) }
+                    slot.withServing { $0.manifest = fresh }
+                } catch {
+                    return error
+                }
+            }
+            guard slot.withServing({ $0.enabled }) else { return PluginLoadError("plugin \(id): disabled") }
+            return apply(slot, config: services.configSnapshot(), settings: settings.withLock { $0 }, binaryReload: true)
+        }
+        if let result { throw result }
+    }
+
+    /// Every plugin's status, in discovery order.
+    public func list() -> [PluginSummary] {
+        slots.withLock { $0 }.map(\.slot.status)
+    }
+
+    /// `{plugins:[…]}` for the `plugins.list` method.
+    public func listJSON() -> JSONValue {
+        ["plugins": .array(list().map(\.json))]
+    }
+
+    /// Delivers a host event (`gateway:startup`, `command:new`, …) to subscribed plugins,
+    /// serially per plugin on its own queue. Any thread; does not wait.
+    public func deliverEvent(_ name: String, payload: JSONValue) {
+        let text = payload.serialized()
+        for (_, slot) in slots.withLock({ $0 }) {
+            guard let instance = slot.currentInstance else { continue }
+            let handlers = instance.registrations.subscriptions.filter { $0.matches(name) }
+            guard !handlers.isEmpty else { continue }
+            slot.events.async {
+                guard instance.acquire() == .admitted else { return }
+                defer { instance.release() }
+                for handler in handlers {
+                    withOCString(name) { n in withOCString(text) { handler.handle.value(instance.context.pointer, n, $0) } }
+                }
+            }
+        }
+    }
+
+    /// Gateway stop: unpublishes every plugin, cancels open replies, waits up to `timeoutMs`
+    /// for instances to drain and shut down, then removes the temp directory. C images are
+    /// unloaded; Swift images stay mapped until the process exits.
+    public func shutdown(timeoutMs: Int = 3_000) {
+        operation.withLock { _ in
+            var retiring: [PluginInstance] = []
+            for (_, slot) in slots.withLock({ $0 }) {
+                if let instance = retire(slot, state: .retired, drainTimeoutMs: 0) { retiring.append(instance) }
+            }
+            for instance in retiring {
+                for responder in PluginResponder.open(of: instance) { responder.cancel() }
+            }
+            let deadline = EventLoop.nowMs() + UInt64(timeoutMs)
+            while retiring.contains(where: \.isDraining) && EventLoop.nowMs() < deadline { usleep(5_000) }
+            PluginInstance.reaper.sync {}
+            tempDirectory.remove()
+        }
+    }
+
+    // MARK: Lifecycle (under `operation`)
+
+    private func slot(for key: String) -> PluginSlot {
+        slots.withLock { list in
+            if let existing = list.first(where: { $0.key == key }) { return existing.slot }
+            let slot = PluginSlot(id: key, registry: services.methods)
+            list.append((key, slot))
+            return slot
+        }
+    }
+
+    private func lookup(_ key: String) -> PluginSlot? {
+        slots.withLock { $0.first { $0.key == key }?.slot }
+    }
+
+    /// Brings one plugin in line with `settings`: retire, load, re-init or (binary) reload.
+    /// Returns the load failure, if any (already logged and recorded).
+    @discardableResult
+    private func apply(_ slot: PluginSlot, config: JSONValue, settings: PluginSettings, binaryReload: Bool) -> PluginLoadError? {
+        guard let (manifest, bundled, previous, previousEntry, hasImage) = slot.withServing({ s in
+            s.manifest.map { ($0, s.bundled, s.initInput, s.entry, s.image != nil) }
+        }) else { return nil }
+        let enabled = settings.isEnabled(manifest, bundled: bundled, config: config)
+        slot.withServing { $0.enabled = enabled }
+        guard enabled else {
+            _ = retire(slot, state: .disabled, drainTimeoutMs: settings.drainTimeoutMs)
+            return nil
+        }
+        let entry = settings.entry(manifest.id)
+        let input: JSONValue
+        do {
+            input = try initInput(manifest, entry: entry, config: config)
+        } catch {
+            return fail(slot, error)
+        }
+        let unchanged = previous == input && previousEntry == entry && slot.currentInstance != nil
+        if unchanged && !binaryReload { return nil }
+        slot.withServing { s in
+            if s.instance == nil { s.state = .loading }
+        }
+        do {
+            try activate(slot, manifest: manifest, input: input, entry: entry, settings: settings, newImage: binaryReload || !hasImage)
+            return nil
+        } catch {
+            return fail(slot, error)
+        }
+    }
+
+    /// `{"config":…,"sections":{…}}` with the entry config validated and defaults applied.
+    private func initInput(_ manifest: PluginManifest, entry: PluginSettings.Entry, config: JSONValue) throws(PluginLoadError) -> JSONValue {
+        let validated: JSONValue
+        do {
+            validated = try PluginConfigSchema(manifest.configSchema).validate(entry.config, path: "plugins.entries.\(manifest.id).config")
+        } catch {
+            throw .configInvalid(id: manifest.id, error.description)
+        }
+        var sections = JSONObject()
+        for path in manifest.configPaths { sections[path] = config.value(atPath: path) ?? .null }
+        return ["config": validated, "sections": .object(sections)]
+    }
+
+    /// Steps 3–9 of §6.2: image (new or current), init against a staging registrar, publish
+    /// routes and methods, swap, drain the old instance.
+    private func activate(_ slot: PluginSlot, manifest: PluginManifest, input: JSONValue, entry: PluginSettings.Entry, settings: PluginSettings, newImage: Bool) throws(PluginLoadError) {
+        let (oldImage, bundled) = slot.withServing { ($0.image, $0.bundled) }
+        let image: PluginImage
+        if newImage || oldImage == nil {
+            let host = PluginHostContext(manifest: manifest, bundled: bundled, services: services, approvedGrants: entry.grants)
+            image = try PluginImage.load(manifest, tempDirectory: tempDirectory, host: host)
+        } else {
+            image = oldImage!
+            image.host.updateApprovedGrants(entry.grants)
+        }
+        let instance: PluginInstance
+        do {
+            instance = try initialize(image, input: input, entry: entry, config: services.configSnapshot())
+            try publish(instance, in: slot)
+        } catch {
+            if image !== oldImage { image.supersede() }
+            throw error
+        }
+        let old = slot.withServing { s -> PluginInstance? in
+            let old = s.instance
+            s.instance = instance
+            s.image = image
+            s.state = .active
+            s.reason = nil
+            s.initInput = input
+            s.entry = entry
+            if image !== oldImage, oldImage?.pinned == true { s.pinnedReloads += 1 }
+            return old
+        }
+        old?.retire(drainTimeoutMs: settings.drainTimeoutMs)
+        if let oldImage, oldImage !== image { oldImage.supersede() }
+        services.logger.info("plugins", "plugin \(manifest.id) active", [("version", .string(image.libraryVersion))])
+    }
+
+    /// Calls `init_instance` against a staging registrar; any refusal fails the init.
+    private func initialize(_ image: PluginImage, input: JSONValue, entry: PluginSettings.Entry, config: JSONValue) throws(PluginLoadError) -> PluginInstance {
+        let manifest = image.manifest
+        let registrar = PluginRegistrar(manifest: manifest, config: config)
+        var ctx: UnsafeMutableRawPointer?
+        let code = withOCString(input.serialized()) { text in
+            registrar.withRegistrar { image.table.init_instance!(image.host.api, text, $0, &ctx) }
+        }
+        registrar.closed = true
+        guard code == OC_OK else {
+            throw registrar.refusal.map { PluginLoadError.registration(id: manifest.id, $0) } ?? .initFailed(id: manifest.id, code: code)
+        }
+        registrar.checkCompleteness()
+        let instance = PluginInstance(image: image, context: PluginContextPointer(pointer: ctx), registrations: registrar.registrations, entry: entry)
+        if let refusal = registrar.refusal {
+            // init reported success although a registration was refused: it still owns a ctx.
+            instance.retire(drainTimeoutMs: 0)
+            throw .registration(id: manifest.id, refusal)
+        }
+        return instance
+    }
+
+    /// Publishes methods, events and routes of `instance`; all or nothing.
+    private func publish(_ instance: PluginInstance, in slot: PluginSlot) throws(PluginLoadError) {
+        let id = instance.pluginID
+        let previous = slot.currentInstance
+        do {
+            try slot.methods.install(instance.registrations.methods)
+        } catch {
+            instance.retire(drainTimeoutMs: 0)
+            throw error
+        }
+        let current = slot.currentProvider
+        let routes = instance.registrations.routes.map { entry in
+            Route(
+                path: entry.path, match: entry.match, auth: entry.auth, surface: entry.surface, methods: entry.methods,
+                requiredScope: entry.requiredScope, maxBodyBytes: entry.maxBodyBytes, timeoutMs: entry.timeoutMs ?? instance.requestTimeoutMs,
+                owner: id, handler: PluginRouteHandler(instance: instance, entry: entry, current: current))
+        }
+        do {
+            try services.installRoutes(owner: id, routes: routes)
+        } catch {
+            try? slot.methods.install(previous?.registrations.methods ?? [])
+            instance.retire(drainTimeoutMs: 0)
+            throw .registration(id: id, error.message)
+        }
+        for event in instance.image.manifest.emits { services.methods.registerEvent("plugin.\(id).\(event.name)", owner: id) }
+    }
+
+    /// Unpublishes the plugin and drains its instance; returns it (for shutdown waits).
+    private func retire(_ slot: PluginSlot, state: PluginState, drainTimeoutMs: Int) -> PluginInstance? {
+        let (instance, image) = slot.withServing { s -> (PluginInstance?, PluginImage?) in
+            defer {
+                s.instance = nil
+                s.image = nil
+                s.initInput = nil
+                s.entry = nil
+                if s.state != .failed || state == .retired { s.state = state }
+            }
+            return (s.instance, s.image)
+        }
+        guard let instance else { return nil }
+        services.removeRoutes(owner: slot.id)
+        slot.methods.removeAll()
+        instance.retire(drainTimeoutMs: drainTimeoutMs)
+        image?.supersede()
+        services.logger.info("plugins", "plugin \(slot.id) \(state.rawValue)")
+        return instance
+    }
+
+    private func fail(_ slot: PluginSlot, _ error: PluginLoadError) -> PluginLoadError {
+        slot.withServing { s in
+            s.reason = error.message
+            // A previous instance keeps serving; the failure is still reported.
+            s.state = s.instance == nil ? .failed : .active
+        }
+        services.logger.error("plugins", error.message)
+        return error
+    }
+}
