@@ -146,7 +146,7 @@ final class HTTPSession: ConnectionProtocol {
         case .dispatch(var dispatch):
             dispatch.deadlineMs = EventLoop.nowMs() + UInt64(dispatch.candidates[0].timeoutMs ?? gateway.timeouts.handlerMs)
             switch head.bodyFraming {
-            case .none:
+            case .none, .contentLength(0):
                 run(dispatch, on: connection)
             case .contentLength, .chunked:
                 if head.expectContinue { connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
