@@ -34,11 +34,10 @@ struct ConfigIncludeResolver {
                 siblings[key] = try expand(member, file: file, chain: chain, path: path + [key])
             }
             guard let directive = object[Self.key] else { return .object(siblings) }
-            let includePath = path + [Self.key]
-            let included = try load(directive, from: file, chain: chain, path: includePath)
+            let included = try load(directive, from: file, chain: chain, at: path)
             if siblings.isEmpty { return included }
             guard included.objectValue != nil else {
-                throw Failure(path: includePath, message: "Sibling keys require included content to be an object")
+                throw Failure(path: path + [Self.key], message: "Sibling keys require included content to be an object")
             }
             return included.deepMerged(with: .object(siblings))
         default:
@@ -46,43 +45,47 @@ struct ConfigIncludeResolver {
         }
     }
 
-    private mutating func load(_ directive: JSONValue, from file: String, chain: [String], path: [String]) throws(Failure) -> JSONValue {
+    /// Loads what a `$include` at `path` (the including object's path) names. Failures, even
+    /// deep in a chain of includes, point at the `$include` in the main file.
+    private mutating func load(_ directive: JSONValue, from file: String, chain: [String], at path: [String]) throws(Failure) -> JSONValue {
+        let directivePath = path + [Self.key]
         switch directive {
         case .string(let target):
-            return try loadFile(target, from: file, chain: chain, path: path)
+            return try loadFile(target, from: file, chain: chain, at: path)
         case .array(let targets):
             var merged = JSONValue.object(JSONObject())
             for target in targets {
                 guard let target = target.stringValue else {
-                    throw Failure(path: path, message: "Invalid $include array item: expected string")
+                    throw Failure(path: directivePath, message: "Invalid $include array item: expected string")
                 }
-                merged = merged.deepMerged(with: try loadFile(target, from: file, chain: chain, path: path))
+                merged = merged.deepMerged(with: try loadFile(target, from: file, chain: chain, at: path))
             }
             return merged
         default:
-            throw Failure(path: path, message: "Invalid $include value: expected string or array of strings")
+            throw Failure(path: directivePath, message: "Invalid $include value: expected string or array of strings")
         }
     }
 
-    private mutating func loadFile(_ target: String, from file: String, chain: [String], path: [String]) throws(Failure) -> JSONValue {
+    private mutating func loadFile(_ target: String, from file: String, chain: [String], at path: [String]) throws(Failure) -> JSONValue {
+        let directivePath = path + [Self.key]
         let resolved = ConfigFileSystem.absolute(target, relativeTo: ConfigFileSystem.directory(of: file))
         if chain.contains(resolved) {
-            throw Failure(path: path, message: "Circular include detected: \((chain + [resolved]).joined(separator: " -> "))")
+            throw Failure(path: directivePath, message: "Circular include detected: \((chain + [resolved]).joined(separator: " -> "))")
         }
         if chain.count > ConfigLoader.maximumIncludeDepth {
-            throw Failure(path: path, message: "Maximum include depth (\(ConfigLoader.maximumIncludeDepth)) exceeded at: \(target)")
+            throw Failure(path: directivePath, message: "Maximum include depth (\(ConfigLoader.maximumIncludeDepth)) exceeded at: \(target)")
         }
         let bytes: [UInt8]
         do {
             bytes = try ConfigFileSystem.readFile(resolved)
         } catch {
-            throw Failure(path: path, message: "Failed to read include file: \(target) (resolved: \(resolved)): \(error)")
+            throw Failure(path: directivePath, message: "Failed to read include file: \(target) (resolved: \(resolved)): \(error)")
         }
         let parsed: JSONValue
         do {
             parsed = try JSONParser.parse(bytes, mode: .json5)
         } catch {
-            throw Failure(path: path, message: "Failed to parse include file: \(target): \(error)")
+            throw Failure(path: directivePath, message: "Failed to parse include file: \(target): \(error)")
         }
         includedFiles.append(resolved)
         return try expand(parsed, file: resolved, chain: chain + [resolved], path: path)
