@@ -70,11 +70,12 @@ public final class GatewayProtocol: Sendable {
         timer.withLock { $0 = task }
     }
 
-    /// The application for one WebSocket upgrade: pass it to `WebSocketConnection` with
-    /// `maxMessageSize: GatewayProtocol.preConnectMaxPayload`, then `start(acceptKey:)`.
-    /// Call on the connection's loop thread.
-    func makeSession() -> GatewayProtocolSession {
-        GatewayProtocolSession(hub: self)
+    /// The application for one WebSocket upgrade, for `HTTPGateway.setUpgradeHandler`
+    /// (`{ gatewayProtocol.makeSession(for: $0) }`). The socket's client address and
+    /// local-direct status come from the upgrade's classification. Called on the
+    /// connection's loop thread.
+    func makeSession(for upgrade: WebSocketUpgrade) -> WebSocketApplication {
+        GatewayProtocolSession(hub: self, address: upgrade.address)
     }
 
     /// Stops the protocol (§13): refuses new sockets, queues `shutdown {reason,

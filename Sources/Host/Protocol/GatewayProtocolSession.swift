@@ -15,6 +15,7 @@ final class GatewayProtocolSession: WebSocketApplication {
     let connId = ProtocolClock.uuid()
     private let nonce = ProtocolClock.uuid()
     private let hub: GatewayProtocol
+    private let address: ClientAddress
     private var socket: WebSocketConnection?
     private var phase = Phase.awaitConnect
     private var deadlineMs: UInt64 = .max
@@ -27,11 +28,12 @@ final class GatewayProtocolSession: WebSocketApplication {
     private var pending: [String: MethodResponder] = [:]
     private var route: ResponseRoute?
 
-    init(hub: GatewayProtocol) {
+    init(hub: GatewayProtocol, address: ClientAddress) {
         self.hub = hub
+        self.address = address
     }
 
-    private var remote: String { context?.address.clientIp.description ?? socket?.connection.peer.host ?? "?" }
+    private var remote: String { address.clientIp.description }
 
     // MARK: WebSocketApplication
 
@@ -41,8 +43,6 @@ final class GatewayProtocolSession: WebSocketApplication {
         let settings = hub.environment.settings()
         var headers: [String: [String]] = [:]
         for field in socket.request.headers { headers[AuthText.lowercased(field.name), default: []].append(field.value) }
-        let peer = IPAddress(socket.connection.peer.host) ?? .loopbackV4
-        let address = settings.addressResolver.resolve(peer: peer, headers: headers)
         context = ConnectContext(connId: connId, nonce: nonce, address: address, headers: headers)
         let bound = LoopBound(value: self, loop: socket.connection.loop)
         route = ResponseRoute(session: bound, calls: hub.calls)

@@ -68,7 +68,9 @@ public struct ProtocolSettings: Sendable {
     public var authenticator: ConnectAuthenticator
     /// The browser-origin rules (§6.8).
     public var originPolicy: OriginPolicy
-    /// Client IP and local-direct classification of upgrades (§6.4).
+    /// Client IP and local-direct classification (§6.4). Sessions take the address the
+    /// HTTP gateway already resolved for the upgrade; kept for callers that classify
+    /// outside an upgrade (admin HTTP RPC).
     public var addressResolver: ClientAddressResolver
     /// Handshake timeout in ms (`OPENCLAW_HANDSHAKE_TIMEOUT_MS`, else
     /// `gateway.handshakeTimeoutMs`, else 15 000).
