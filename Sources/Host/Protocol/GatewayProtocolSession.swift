@@ -78,7 +78,7 @@ final class GatewayProtocolSession: WebSocketApplication {
         hub.events.leave(connId: connId)
         let abandoned = pending.values
         pending.removeAll()
-        for responder in abandoned { responder.cancel() }
+        for responder in abandoned where responder.cancel() { hub.calls.end() }
         self.socket = nil
     }
 
@@ -166,7 +166,7 @@ final class GatewayProtocolSession: WebSocketApplication {
             let error = ProtocolError.invalidRequest("invalid request frame: \(errors)")
             socket.send(text: ServerFrame.response(id: id ?? "invalid", ok: false, payload: nil, error: error))
         case .success(.cancel(let id)):
-            pending.removeValue(forKey: id)?.cancel()
+            if pending.removeValue(forKey: id)?.cancel() == true { hub.calls.end() }
         case .success(.request(let id, "connect", _)):
             socket.send(text: ServerFrame.response(id: id, ok: false, payload: nil, error: .invalidRequest("connect already completed")))
         case .success(.request(let id, let method, let params)):

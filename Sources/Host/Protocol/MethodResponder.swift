@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The handle a method handler answers through. Exactly one *final* response is delivered
+/// The handle a method handler answers through. At most one *final* response is delivered
 /// (later ones are ignored); before it, any number of *interim* ones may go out with the
 /// same request id — the two-stage `agent` uses one for its `accepted` ack (§12.3).
 ///
@@ -59,7 +59,7 @@ public final class MethodResponder: Sendable {
     public var isCancelled: Bool { state.withLock { $0.cancelled } }
 
     /// Runs `handler` when the request is cancelled (at once if it already was). Handlers
-    /// abort work; they need not respond, the client expects no answer to a cancelled call.
+    /// abort work; a cancelled call gets no response (later ones are dropped).
     public func onCancel(_ handler: @escaping @Sendable () -> Void) {
         let runNow = state.withLock { s -> Bool in
             if s.cancelled { return true }
@@ -69,14 +69,20 @@ public final class MethodResponder: Sendable {
         if runNow { handler() }
     }
 
-    /// Marks the request cancelled and runs the registered handlers. Any thread.
-    func cancel() {
-        let handlers = state.withLock { s -> [@Sendable () -> Void] in
-            guard !s.cancelled && !s.finished else { return [] }
+    /// Marks the request cancelled: no response will be delivered any more, and the
+    /// registered handlers run. Returns true when the request was still unanswered (the
+    /// caller then accounts for it as finished). Any thread.
+    @discardableResult
+    func cancel() -> Bool {
+        let handlers = state.withLock { s -> [@Sendable () -> Void]? in
+            guard !s.cancelled && !s.finished else { return nil }
             s.cancelled = true
+            s.finished = true
             defer { s.cancelHandlers.removeAll() }
             return s.cancelHandlers
         }
+        guard let handlers else { return false }
         for handler in handlers { handler() }
+        return true
     }
 }
