@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
 
 const uint32_t OC_EPOLLIN = EPOLLIN;
 const uint32_t OC_EPOLLOUT = EPOLLOUT;
@@ -51,3 +53,10 @@ int oc_inotify_watch(int fd, const char *path) {
 }
 
 int oc_gettid(void) { return (int)syscall(SYS_gettid); }
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+int oc_remove_tree(const char *path) { return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }

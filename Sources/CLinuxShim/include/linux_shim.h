@@ -35,6 +35,9 @@ int oc_eventfd_drain(int fd);
 int oc_inotify_init(void);
 int oc_inotify_watch(int fd, const char *path);
 
+/* rm -rf without following symlinks (nftw is hidden from Swift's Glibc module). */
+int oc_remove_tree(const char *path);
+
 /* Linux thread id of the caller, for logs. */
 int oc_gettid(void);
 

@@ -102,6 +102,8 @@ public final class HTTPGateway: Sendable {
 
     /// Once true, unclaimed paths answer `404` instead of `503` (http.md §2.3 stage 6).
     public func setPluginsReady(_ ready: Bool) { pluginsReady.store(ready, ordering: .releasing) }
+    /// Whether every enabled plugin finished init (readiness, http.md §3.9).
+    public var arePluginsReady: Bool { pluginsReady.load(ordering: .acquiring) }
 
     /// Shutdown: keep-alive connections close after their current response.
     public func beginDraining() { draining.store(true, ordering: .releasing) }
@@ -165,7 +167,7 @@ public final class HTTPGateway: Sendable {
 
     /// The answer when no route claims a path.
     func unclaimedResponse() -> HTTPResponse {
-        pluginsReady.load(ordering: .acquiring) ? .notFound : .text(503, "Service Unavailable", headers: [("Retry-After", "1")])
+        arePluginsReady ? .notFound : .text(503, "Service Unavailable", headers: [("Retry-After", "1")])
     }
 
     func makeRequest(_ dispatch: HTTPSession.Dispatch, route: Route, connection: Connection) -> GatewayRequest {

@@ -1,5 +1,6 @@
 import CLinuxShim
 import Glibc
+import Synchronization
 
 /// The protocol spoken on a connection (HTTP/1.1 first, WebSocket after an upgrade).
 /// Every method runs on the connection's loop thread.
@@ -44,6 +45,9 @@ final class Connection: Selectable {
     /// Bytes queued but not yet accepted by the kernel.
     var pendingOutputBytes: Int { output.count - outputStart }
 
+    /// Connections open in this process, across loops (for the shutdown drain).
+    static let openCount = Atomic<Int>(0)
+
     /// Output below this size wakes streams that paused for backpressure.
     static let lowWaterMark = 256 * 1024
 
@@ -57,6 +61,7 @@ final class Connection: Selectable {
     }
 
     func start() {
+        Connection.openCount.add(1, ordering: .relaxed)
         loop.register(self, fd: fd, events: OC_EPOLLIN | OC_EPOLLRDHUP)
     }
 
@@ -205,6 +210,7 @@ final class Connection: Selectable {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        Connection.openCount.subtract(1, ordering: .relaxed)
         loop.deregister(fd: fd)
         Glibc.close(fd)
         handler.connectionClosed(self)

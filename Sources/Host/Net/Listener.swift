@@ -94,7 +94,7 @@ final class Acceptor: Selectable {
     typealias ConnectionFactory = (_ fd: Int32, _ peer: SocketAddress, _ peerIP: IPAddress, _ local: SocketAddress, _ loop: EventLoop) -> Void
 
     private let listener: Listener
-    private let loop: EventLoop
+    let loop: EventLoop
     private let onAccept: ConnectionFactory
     private(set) var paused = false
 

@@ -1,3 +1,4 @@
+import CLinuxShim
 import Glibc
 
 /// File-system helpers shared by the lock, the logger, plugins and config writes.
@@ -45,5 +46,12 @@ public enum FileSystem {
     public static func exists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0
+    }
+}
+
+extension FileSystem {
+    /// `rm -rf path`: removes a file or a directory tree without following symlinks.
+    public static func removeTree(_ path: String) {
+        _ = oc_remove_tree(path)
     }
 }

@@ -1,0 +1,123 @@
+import Glibc
+
+/// Wires the subsystems of a running gateway to each other: the WebSocket protocol, the
+/// plugin platform and config reloads, all reading the server's current `RuntimeSnapshot`.
+/// Created once by `GatewayServer`; every method may be called from any thread except where
+/// noted.
+final class GatewayServices: PluginHostServices, @unchecked Sendable {
+    private unowned let server: GatewayServer
+    let gatewayProtocol: GatewayProtocol
+    /// The plugin platform, once started (`startPlugins`).
+    private var pluginManager: PluginManager?
+
+    init(server: GatewayServer) {
+        self.server = server
+        let environment = server.environment
+        let paths = ConfigPaths.resolve(environment: environment)
+        let flags = server.options.flags
+        let log = server.log
+        let protocolEnvironment = ProtocolEnvironment(
+            version: server.options.version, stateDir: paths.stateDir, configPath: paths.configPath, logger: log,
+            settings: { [unowned server] in server.current.protocolSettings(limiters: server.limiters) },
+            validateConfig: { ConfigValidator.validate($0) },
+            writeConfig: { bytes in
+                let document = try JSONParser.parse(bytes, mode: .json5)
+                _ = try ConfigWriter(paths: paths, environment: environment, source: "gateway-rpc").replace(with: document)
+            },
+            applyConfig: { [unowned server] changedPaths, _ in
+                server.services?.reloadConfig(reason: "config write") ?? ConfigApplyOutcome(restartRequired: false)
+            },
+            reloadSecrets: { [unowned server] in
+                let current = server.current
+                let secrets = try SecretResolver.resolveActive(config: current.config.value, environment: environment, flags: flags)
+                server.install(RuntimeSnapshot(config: current.config, secrets: secrets, settings: current.settings))
+                return SecretsReloadOutcome(resolved: secrets.resolvedCount, warningCount: 0)
+            },
+            plugins: { [unowned server] in server.services?.pluginManager?.list() ?? [] },
+            hostname: GatewayServices.hostname())
+        gatewayProtocol = GatewayProtocol(environment: protocolEnvironment)
+    }
+
+    // MARK: Host routes and upgrades
+
+    /// Routes the host serves itself: the probes (http.md §3.9).
+    func hostRoutes() -> [Route] {
+        let http = server.http
+        let readiness = ProbeRoutes.Readiness(
+            isReady: { http.arePluginsReady },
+            details: { [unowned self] in
+                var plugins = JSONObject()
+                for plugin in pluginManager?.list() ?? [] { plugins[plugin.id] = .string(plugin.state.rawValue) }
+                return ["uptimeMs": .number(Double(gatewayProtocol.uptimeMs)), "plugins": .object(plugins)]
+            })
+        return ProbeRoutes.routes(readiness: readiness)
+    }
+
+    /// The protocol session for one WebSocket upgrade. Loop thread.
+    func protocolSession(for upgrade: WebSocketUpgrade) -> WebSocketApplication? {
+        gatewayProtocol.makeSession(for: upgrade)
+    }
+
+    // MARK: Plugins
+
+    func startPlugins() {
+        gatewayProtocol.start()
+    }
+
+    func stopPlugins() {
+        pluginManager?.shutdown()
+    }
+
+    // MARK: Config reload
+
+    /// Re-reads the config file and applies what can change in place (cli-config §6). An
+    /// invalid file changes nothing. Blocking (file reads, exec secret providers).
+    @discardableResult
+    func reloadConfig(reason: String) -> ConfigApplyOutcome {
+        let log = server.log
+        let before = server.current
+        let startup: GatewayStartup
+        do {
+            startup = try GatewayStartup.prepare(environment: server.environment, flags: server.options.flags)
+        } catch {
+            log.warn("gateway", "config reload skipped (invalid config)", [("issues", .array(error.lines.map(JSONValue.string)))])
+            return ConfigApplyOutcome(restartRequired: false)
+        }
+        let plan = ConfigReloadPlanner.plan(from: before.config.value, to: startup.config.value, mode: startup.settings.reload.mode)
+        let next = RuntimeSnapshot(config: startup.config, secrets: startup.secrets, settings: startup.settings)
+        server.install(next)
+        for secret in [next.settings.auth.token, next.settings.auth.password].compactMap({ $0 }) { log.redact(secret) }
+        log.update(options: GatewayServer.loggerOptions(next.settings.logging, verbose: server.options.flags.verbose))
+        pluginManager?.applyConfig(next.config.value)
+        log.info("gateway", "config reloaded (\(reason))", [("changed", .array(plan.changes.map { .string($0.path) }))])
+        if let message = plan.restartRequiredMessage, plan.action != .hotApply || !plan.restartPaths.isEmpty {
+            log.warn("gateway", message)
+            return ConfigApplyOutcome(restartRequired: true)
+        }
+        return ConfigApplyOutcome(restartRequired: false)
+    }
+
+    // MARK: Shutdown
+
+    /// Sends `shutdown` to every WebSocket client, then closes them with 1012.
+    func shutdownProtocol(completion: @escaping @Sendable () -> Void) {
+        gatewayProtocol.shutdown(completion: completion)
+    }
+
+    // MARK: PluginHostServices
+
+    var hostVersion: String { server.options.version }
+    var logger: Logger { server.log }
+    var methods: MethodRegistry { gatewayProtocol.registry }
+    func configSnapshot() -> JSONValue { server.current.config.value }
+    func installRoutes(owner: String, routes: [Route]) throws(RouteTable.Conflict) { try server.http.installRoutes(owner: owner, routes: routes) }
+    func removeRoutes(owner: String) { server.http.removeRoutes(owner: owner) }
+    func emitEvent(_ name: String, payload: JSONValue, scope: OperatorScope) { gatewayProtocol.events.broadcast(name, payload: payload) }
+    func dispatchHostMethod(_ request: MethodRequest, responder: MethodResponder) { gatewayProtocol.registry.dispatch(request, responder: responder) }
+
+    private static func hostname() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,64 @@
+/// One activated configuration: the validated file, its resolved secrets, the settings derived
+/// from both, and the per-surface policies built from them. Immutable; the server swaps the
+/// whole snapshot on reload so every request sees one consistent view. Any thread.
+public struct RuntimeSnapshot: Sendable {
+    public let config: LoadedConfig
+    public let secrets: SecretsSnapshot
+    public let settings: GatewaySettings
+    public let authPolicy: AuthPolicy
+
+    /// The long-lived failed-auth limiters: state survives reloads (cli-config §6).
+    public struct Limiters: Sendable {
+        public let gateway: AuthRateLimiter
+        public let browser: AuthRateLimiter
+
+        public init(settings: GatewaySettings) {
+            let rate = settings.rateLimit
+            let configuration = AuthRateLimiter.Configuration(
+                maxAttempts: rate.maxAttempts, windowMs: rate.windowMs, lockoutMs: rate.lockoutMs, exemptLoopback: rate.exemptLoopback)
+            gateway = AuthRateLimiter(configuration: configuration)
+            browser = AuthRateLimiter(configuration: configuration.withoutLoopbackExemption)
+        }
+    }
+
+    public init(config: LoadedConfig, secrets: SecretsSnapshot, settings: GatewaySettings) {
+        self.config = config
+        self.secrets = secrets
+        self.settings = settings
+        authPolicy = RuntimeSnapshot.authPolicy(settings)
+    }
+
+    /// The HTTP layer's view.
+    func httpPolicy(limiters: Limiters) -> HTTPPolicy {
+        HTTPPolicy(auth: authPolicy, limiter: limiters.gateway, strictTransportSecurity: settings.http.strictTransportSecurity)
+    }
+
+    /// The WebSocket protocol's view.
+    func protocolSettings(limiters: Limiters) -> ProtocolSettings {
+        ProtocolSettings(
+            authPolicy: authPolicy,
+            authenticator: ConnectAuthenticator(policy: authPolicy, limiter: limiters.gateway, browserLimiter: limiters.browser),
+            originPolicy: OriginPolicy(policy: authPolicy), addressResolver: ClientAddressResolver(policy: authPolicy),
+            handshakeTimeoutMs: settings.handshakeTimeoutMs, allowInsecureControlUiAuth: settings.controlUi.allowInsecureAuth,
+            disableControlUiDeviceAuth: settings.controlUi.dangerouslyDisableDeviceAuth,
+            autoApproveLocalPairing: settings.autoApproveLocalPairing, port: settings.port, bind: settings.bindMode.rawValue,
+            reloadMode: settings.reload.mode.rawValue, config: config.value)
+    }
+
+    private static func authPolicy(_ settings: GatewaySettings) -> AuthPolicy {
+        let rate = settings.rateLimit
+        return AuthPolicy(
+            mode: GatewayAuthMode(rawValue: settings.auth.mode.rawValue) ?? .token,
+            token: settings.auth.token, password: settings.auth.password,
+            rateLimit: AuthRateLimiter.Configuration(
+                maxAttempts: rate.maxAttempts, windowMs: rate.windowMs, lockoutMs: rate.lockoutMs, exemptLoopback: rate.exemptLoopback),
+            trustedProxies: settings.trustedProxies, allowRealIpFallback: settings.allowRealIpFallback,
+            trustedProxy: settings.auth.trustedProxy.map {
+                AuthPolicy.TrustedProxy(userHeader: $0.userHeader, requiredHeaders: $0.requiredHeaders, allowUsers: $0.allowUsers, allowLoopback: $0.allowLoopback)
+            },
+            controlUi: AuthPolicy.ControlUiOrigins(
+                allowedOrigins: settings.controlUi.allowedOrigins,
+                dangerouslyAllowHostHeaderOriginFallback: settings.controlUi.dangerouslyAllowHostHeaderOriginFallback),
+            bindIsLoopback: settings.isLoopbackBind)
+    }
+}
