@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .executable(name: "openclaw", targets: ["openclaw"]),
         .library(name: "Host", targets: ["Host"]),
+        // Example Swift gateway plugin (libSwiftEcho.so), proving the PluginKit path.
+        .library(name: "SwiftEcho", type: .dynamic, targets: ["SwiftEcho"]),
     ],
     targets: [
         // The public plugin contract: one C header, nothing else.
@@ -21,6 +23,9 @@ let package = Package(
         .target(name: "CLinuxShim", path: "Sources/CLinuxShim"),
         // The system libcrypto (OpenSSL 3) for SHA-1, SHA-256, HMAC and Ed25519.
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        // Swift authoring layer for gateway plugins: wraps the C table; never depends on Host.
+        .target(name: "PluginKit", dependencies: ["PluginABI"], path: "Sources/PluginKit", swiftSettings: strict),
+        .target(name: "SwiftEcho", dependencies: ["PluginKit"], path: "Examples/Plugins/SwiftEcho", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
         .target(
             name: "Host",
             dependencies: ["PluginABI", "CLinuxShim", "CCrypto"],
