@@ -324,6 +324,15 @@ final class ConfigSettingsTests: XCTestCase {
         XCTAssertTrue(directory.read("logs/config-audit.jsonl")?.contains(#""source":"gateway-startup""#) == true)
     }
 
+    func testReloadKeepsAGeneratedToken() throws {
+        directory.write("openclaw.json", "{ gateway: { mode: 'local' } }")
+        let reloaded = try GatewayStartup.prepare(
+            environment: ["HOME": directory.path, "OPENCLAW_STATE_DIR": directory.path], flags: GatewayFlags(),
+            tailnetAddress: nil, keepingGeneratedToken: "kept")
+        XCTAssertEqual(reloaded.settings.auth.token, "kept")
+        XCTAssertTrue(reloaded.settings.tokenWasGenerated)
+    }
+
     func testSeededOriginsArePersisted() throws {
         directory.write("openclaw.json", "{ gateway: { mode: 'local', bind: 'lan' } }")
         guard case .success(let startup) = prepare(flags: GatewayFlags(token: "t")) else { return XCTFail("startup failed") }

@@ -117,6 +117,7 @@ enum ConfigFileSystem {
         normalize(path.hasPrefix("/") ? path : base + "/" + path)
     }
 
+    /// Resolves `.`, `..` and repeated slashes in an absolute path.
     static func normalize(_ path: String) -> String {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {

@@ -14,8 +14,13 @@ public struct GatewayStartup: Sendable {
     /// guard (`Missing config…`, `Gateway start blocked…`; skipped with `--allow-unconfigured`)
     /// → secrets snapshot → port, bind, auth and Control UI checks. Profiles (`--profile`,
     /// `--dev`) must already be applied to `environment` (``ConfigPaths/applyingProfile(_:dev:to:)``).
+    ///
+    /// On reload pass the running settings' token as `keepingGeneratedToken` when it was
+    /// generated (`tokenWasGenerated`): if the config still has no token, the same one stays in
+    /// force instead of a fresh one disconnecting every client.
     public static func prepare(
-        environment: [String: String], flags: GatewayFlags, tailnetAddress: String? = GatewaySettings.detectTailnetIPv4()
+        environment: [String: String], flags: GatewayFlags, tailnetAddress: String? = GatewaySettings.detectTailnetIPv4(),
+        keepingGeneratedToken previousToken: String? = nil
     ) throws(GatewayStartupError) -> GatewayStartup {
         try checkFlagValues(flags)
         let paths = ConfigPaths.resolve(environment: environment)
@@ -38,7 +43,8 @@ public struct GatewayStartup: Sendable {
             throw .secretUnresolved(error)
         }
         let settings = try GatewaySettings.resolve(
-            config: config.value, secrets: secrets, environment: environment, flags: flags, tailnetAddress: tailnetAddress)
+            config: config.value, secrets: secrets, environment: environment, flags: flags, tailnetAddress: tailnetAddress,
+            generateToken: { previousToken ?? GatewaySettings.generateToken() })
         return GatewayStartup(environment: environment, paths: paths, config: config, secrets: secrets, settings: settings)
     }
 
