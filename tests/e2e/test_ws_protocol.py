@@ -46,7 +46,8 @@ def open_ws(gw, **kw):
     kw.setdefault("open_timeout", 5)
     kw.setdefault("close_timeout", 2)
     kw.setdefault("max_size", 32 * 1024 * 1024)
-    return ws_connect(f"ws://127.0.0.1:{gw.port}/", **kw)
+    # Entered at once: callers close it with `with` or `.close()`.
+    return ws_connect(f"ws://127.0.0.1:{gw.port}/", **kw).__enter__()
 
 
 def recv(ws, timeout=5):
@@ -183,6 +184,9 @@ def test_bad_device_signature(gateway):
     assert res["error"] == {"code": "INVALID_REQUEST", "message": "device signature invalid",
                             "details": {"code": "DEVICE_AUTH_SIGNATURE_INVALID", "reason": "device-signature"}}
     assert expect_close(ws) == (1008, "device signature invalid")
+    time.sleep(0.2)
+    assert "closed before connect conn=" in gateway.log_text()
+    assert "code=1008 reason=device signature invalid" in gateway.log_text()
 
 
 def test_wrong_token_exact_message(gateway):
