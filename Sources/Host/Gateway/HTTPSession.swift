@@ -9,6 +9,9 @@ final class HTTPSession: ConnectionProtocol {
         case awaitingHead
         /// Reading the body of an accepted request.
         case readingBody(HTTPBodyDecoder, Dispatch)
+        /// The request was answered before its body arrived; the body is read and dropped so
+        /// the connection can carry the next request.
+        case discardingBody(HTTPBodyDecoder, HTTPRequestHead)
         /// A handler owns the request; input is paused.
         case handling(Dispatch)
         /// The response head went out; chunks follow.
@@ -60,6 +63,15 @@ final class HTTPSession: ConnectionProtocol {
                 sendAndClose(HTTPGateway.response(for: failure), head: dispatch.head, on: connection)
             }
             return result.consumed
+        case .discardingBody(var decoder, let head):
+            var scratch: [UInt8] = []
+            let result = decoder.decode(input, into: &scratch)
+            switch result.progress {
+            case .needMore: state = .discardingBody(decoder, head)
+            case .complete: completeRequest(head, on: connection)
+            case .failure: connection.close()
+            }
+            return result.consumed
         case .handling, .streaming:
             connection.setReading(false)
             return 0
@@ -81,6 +93,8 @@ final class HTTPSession: ConnectionProtocol {
             }
         case .readingBody(_, let dispatch):
             if nowMs >= bodyDeadlineMs { sendAndClose(.bodyTimeout, head: dispatch.head, on: connection) }
+        case .discardingBody:
+            if nowMs >= bodyDeadlineMs { connection.close() }
         case .handling(let dispatch):
             if nowMs >= dispatch.deadlineMs, let responder = dispatch.responder, responder.abandon() {
                 responder.cancel()
@@ -103,7 +117,7 @@ final class HTTPSession: ConnectionProtocol {
             // The client is gone: stop the work behind the request, nobody will read it.
             dispatch.responder?.cancel()
             connection.close()
-        case .awaitingHead, .readingBody, .closing:
+        case .awaitingHead, .readingBody, .discardingBody, .closing:
             connection.closeAfterFlush()
         }
     }
@@ -139,7 +153,11 @@ final class HTTPSession: ConnectionProtocol {
     private func begin(_ head: HTTPRequestHead, on connection: Connection) {
         switch gateway.route(head, connection: connection) {
         case .respond(let response, let close):
-            if close { sendAndClose(response, head: head, on: connection) } else { send(response, head: head, on: connection) }
+            if close {
+                sendAndClose(response, head: head, on: connection)
+            } else {
+                answerEarly(response, head: head, on: connection)
+            }
         case .upgrade(let upgrade):
             state = .closing
             upgrade(connection)
@@ -155,6 +173,27 @@ final class HTTPSession: ConnectionProtocol {
             }
         }
     }
+
+    /// Answers before the body was read. A client waiting for `100 Continue` never sends
+    /// the body, so the answer is final for it; otherwise the body is skipped (bounded) to
+    /// keep the connection usable.
+    private func answerEarly(_ response: HTTPResponse, head: HTTPRequestHead, on connection: Connection) {
+        switch head.bodyFraming {
+        case .none, .contentLength(0):
+            send(response, head: head, on: connection)
+        case .contentLength, .chunked:
+            guard !head.expectContinue, head.keepAlive else {
+                sendAndClose(response, head: head, on: connection)
+                return
+            }
+            write(response, head: head, keepAlive: true, on: connection)
+            bodyDeadlineMs = EventLoop.nowMs() + gateway.timeouts.bodyMs
+            state = .discardingBody(HTTPBodyDecoder(framing: head.bodyFraming, limit: HTTPSession.maxDiscardedBodyBytes), head)
+        }
+    }
+
+    /// Larger unwanted bodies are not worth reading: the connection is closed instead.
+    private static let maxDiscardedBodyBytes = 1024 * 1024
 
     // MARK: Handlers
 
@@ -235,20 +274,21 @@ final class HTTPSession: ConnectionProtocol {
     }
 
     private func send(_ response: HTTPResponse, head: HTTPRequestHead, on connection: Connection) {
-        let sendBody = head.method != .head
-        connection.write { out in
-            gateway.writeHead(status: response.status, headers: response.headers, bodyLength: response.body.count, keepAlive: head.keepAlive, into: &out)
-            if sendBody { out.append(contentsOf: response.body) }
-        }
+        write(response, head: head, keepAlive: head.keepAlive, on: connection)
         completeRequest(head, on: connection)
+    }
+
+    /// Queues a whole response; HEAD requests get the headers only.
+    private func write(_ response: HTTPResponse, head: HTTPRequestHead?, keepAlive: Bool, on connection: Connection) {
+        connection.write { out in
+            gateway.writeHead(status: response.status, headers: response.headers, bodyLength: response.body.count, keepAlive: keepAlive, into: &out)
+            if head?.method != .head { out.append(contentsOf: response.body) }
+        }
     }
 
     private func sendAndClose(_ response: HTTPResponse, head: HTTPRequestHead?, on connection: Connection) {
         state = .closing
-        connection.write { out in
-            gateway.writeHead(status: response.status, headers: response.headers, bodyLength: response.body.count, keepAlive: false, into: &out)
-            if head?.method != .head { out.append(contentsOf: response.body) }
-        }
+        write(response, head: head, keepAlive: false, on: connection)
         connection.closeAfterFlush()
     }
 

@@ -40,7 +40,7 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
 
     // MARK: Host routes and upgrades
 
-    /// Routes the host serves itself: the probes (http.md §3.9).
+    /// Routes the host serves itself: the probes (http.md §3.9) and `/tools/invoke` (§7).
     func hostRoutes() -> [Route] {
         let http = server.http
         let readiness = ProbeRoutes.Readiness(
@@ -50,7 +50,9 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
                 for plugin in pluginManager?.list() ?? [] { plugins[plugin.id] = .string(plugin.state.rawValue) }
                 return ["uptimeMs": .number(Double(gatewayProtocol.uptimeMs)), "plugins": .object(plugins)]
             })
-        return ProbeRoutes.routes(readiness: readiness)
+        let stateDir = ConfigPaths.resolve(environment: server.environment).stateDir
+        let tools = ToolsInvokeRoute.route { [unowned server] in (server.current.config.value, stateDir) }
+        return ProbeRoutes.routes(readiness: readiness) + [tools]
     }
 
     /// The protocol session for one WebSocket upgrade. Loop thread.
