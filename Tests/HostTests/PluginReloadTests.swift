@@ -138,4 +138,30 @@ final class PluginReloadTests: XCTestCase {
         XCTAssertEqual(manager.list().first?.state, .active)
         XCTAssertEqual(version(services.serve("POST", "/api/echo").0), "1")
     }
+
+    func testControlMethodsListAndReload() throws {
+        _ = try PluginFixture.echoPlugin(in: extensions)
+        let manager = try start()
+        defer { manager.shutdown() }
+        try manager.registerControlMethods()
+        func call(_ method: String, _ params: JSONValue?) -> MethodResponse? {
+            let result = Mutex<MethodResponse?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            let responder = MethodResponder { response, isFinal in
+                guard isFinal else { return }
+                result.withLock { $0 = response }
+                done.signal()
+            }
+            let admin = MethodCaller(connId: "c", role: .operator, scopes: OperatorScopeSet(OperatorScope.admin), client: nil, deviceId: nil, isLocalDirect: true, clientIp: "127.0.0.1")
+            services.methods.dispatch(MethodRequest(method: method, params: params, caller: admin), responder: responder)
+            XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
+            return result.withLock { $0 }
+        }
+        let listed = call("plugins.list", [:])?.payload?["plugins"]?.arrayValue?.first
+        XCTAssertEqual(listed?["id"], "echo-c")
+        XCTAssertEqual(listed?["state"], "active")
+        XCTAssertEqual(listed?["routes"], ["/api/echo"])
+        XCTAssertEqual(call("plugins.reload", ["id": "echo-c"])?.payload?["state"], "active")
+        XCTAssertEqual(call("plugins.reload", ["id": "nope"])?.error?.message, "plugin nope: not found")
+    }
 }

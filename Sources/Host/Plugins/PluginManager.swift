@@ -113,6 +113,28 @@ public final class PluginManager: Sendable {
         ["plugins": .array(list().map(\.json))]
     }
 
+    /// Registers `plugins.list {}` and `plugins.reload {id}` in the shared registry. Both are
+    /// unclassified, hence `operator.admin` (protocol.md §12.2). `plugins.reload` runs on a
+    /// worker thread and answers `{id, version, state}` or `UNAVAILABLE` with the §7.1 text.
+    public func registerControlMethods() throws(MethodRegistrationError) {
+        try services.methods.register("plugins.list", sync: { [self] _ in listJSON() })
+        try services.methods.register("plugins.reload", handler: { [self] request, responder in
+            guard let id = request.params?["id"]?.stringValue, !id.isEmpty else {
+                responder.fail(.invalidRequest("plugins.reload: params.id is required"))
+                return
+            }
+            DispatchQueue.global().async { [self] in
+                do throws(PluginLoadError) {
+                    try reload(id: id)
+                    let row = list().first { $0.id == id }
+                    responder.succeed(["id": .string(id), "version": .string(row?.version ?? ""), "state": .string(row?.state.rawValue ?? "")])
+                } catch {
+                    responder.fail(.unavailable(error.message))
+                }
+            }
+        })
+    }
+
     /// Delivers a host event (`gateway:startup`, `command:new`, …) to subscribed plugins,
     /// serially per plugin on its own queue. Any thread; does not wait.
     public func deliverEvent(_ name: String, payload: JSONValue) {
