@@ -80,7 +80,11 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         let before = server.current
         let startup: GatewayStartup
         do {
-            startup = try GatewayStartup.prepare(environment: server.environment, flags: server.options.flags)
+            // A token generated at start but not saved must survive the reload, or every
+            // client would be cut off by a fresh random token.
+            let generated = before.settings.tokenWasGenerated ? before.settings.auth.token : nil
+            startup = try GatewayStartup.prepare(
+                environment: server.environment, flags: server.options.flags, keepingGeneratedToken: generated)
         } catch {
             log.warn("gateway", "config reload skipped (invalid config)", [("issues", .array(error.lines.map(JSONValue.string)))])
             return ConfigApplyOutcome(restartRequired: false)
@@ -92,8 +96,9 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         log.update(options: GatewayServer.loggerOptions(next.settings.logging, verbose: server.options.flags.verbose))
         pluginManager?.applyConfig(next.config.value)
         log.info("gateway", "config reloaded (\(reason))", [("changed", .array(plan.changes.map { .string($0.path) }))])
-        if let message = plan.restartRequiredMessage, plan.action != .hotApply || !plan.restartPaths.isEmpty {
-            log.warn("gateway", message)
+        if let reason = plan.restartReason {
+            // In-process restart is not built yet: say what the operator has to do.
+            log.warn("gateway", "\(reason); restart the gateway to apply it")
             return ConfigApplyOutcome(restartRequired: true)
         }
         return ConfigApplyOutcome(restartRequired: false)
