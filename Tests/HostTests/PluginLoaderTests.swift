@@ -149,6 +149,18 @@ final class PluginLoaderTests: XCTestCase {
         try assertRefused("grumpy", "plugin grumpy: init failed (-3)")
     }
 
+    func testFailedPluginAnswersItsDeclaredRoutesWith503() throws {
+        _ = try PluginFixture.testPlugin(in: extensions, id: "grumpy", defines: ["INIT_RC=-3"])
+        let (manager, _) = try load(PluginFixture.enabling(["grumpy"]))
+        defer { manager.shutdown() }
+        let route = try XCTUnwrap(services.table.withLock { $0.candidates(for: "/api/t").first })
+        XCTAssertEqual(route.owner, "grumpy")
+        XCTAssertEqual((route.handler as? PluginPlaceholderRoute)?.kind, .unavailable, "declared routes answer 503")
+        manager.applyConfig([:])
+        XCTAssertTrue(services.table.withLock { $0.candidates(for: "/api/t").isEmpty }, "disabling removes the placeholders")
+        XCTAssertEqual(manager.list().first?.state, .disabled)
+    }
+
     func testDuplicateRouteAcrossPlugins() throws {
         _ = try PluginFixture.testPlugin(
             in: extensions, id: "late-copy", defines: ["ROUTE_PATH=\"/api/echo\""],

@@ -197,7 +197,11 @@ public final class PluginManager: Sendable {
         let enabled = settings.isEnabled(manifest, bundled: bundled, config: config)
         slot.withServing { $0.enabled = enabled }
         guard enabled else {
-            _ = retire(slot, state: .disabled, drainTimeoutMs: settings.drainTimeoutMs)
+            if retire(slot, state: .disabled, drainTimeoutMs: settings.drainTimeoutMs) == nil {
+                // A failed plugin has only its 503 placeholders published.
+                services.removeRoutes(owner: slot.id)
+                slot.withServing { $0.state = .disabled }
+            }
             return nil
         }
         let entry = settings.entry(manifest.id)
@@ -340,10 +344,16 @@ public final class PluginManager: Sendable {
     }
 
     private func fail(_ slot: PluginSlot, _ error: PluginLoadError) -> PluginLoadError {
-        slot.withServing { s in
+        let manifest = slot.withServing { s -> PluginManifest? in
             s.reason = error.message
             // A previous instance keeps serving; the failure is still reported.
             s.state = s.instance == nil ? .failed : .active
+            return s.instance == nil ? s.manifest : nil
+        }
+        if let manifest {
+            // Declared routes answer 503 rather than 404 while the plugin is broken; a route
+            // another owner holds stays theirs.
+            try? services.installRoutes(owner: slot.id, routes: PluginPlaceholderRoute.unavailableRoutes(for: manifest, config: services.configSnapshot()))
         }
         services.logger.error("plugins", error.message)
         return error

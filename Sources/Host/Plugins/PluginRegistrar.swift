@@ -157,13 +157,6 @@ final class PluginRegistrar {
 
     /// A handler-less route used only to run the table's registration rules.
     private static func probeRoute(_ entry: PluginRegistrations.RouteEntry, owner: String) -> Route {
-        Route(path: entry.path, match: entry.match, auth: entry.auth, owner: owner, handler: UnclaimedRoute())
+        Route(path: entry.path, match: entry.match, auth: entry.auth, owner: owner, handler: PluginPlaceholderRoute(kind: .unclaimed))
     }
-}
-
-/// A route handler that never claims a request; stands in where only the route's shape
-/// matters (registration checks).
-struct UnclaimedRoute: RouteHandler {
-    var runsOnLoop: Bool { true }
-    func handle(_ request: GatewayRequest, responder: HTTPResponder) -> RouteOutcome { .pass }
 }
