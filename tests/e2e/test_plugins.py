@@ -199,7 +199,7 @@ def test_binary_reload_under_load(start_gateway, oc_env, tmp_path):
     results = {"ok": 0, "failed": [], "versions": set()}
 
     def load():
-        with httpx.Client(base_url=gw.url, timeout=5, headers=gw.auth_headers()) as c:
+        with httpx.Client(base_url=gw.url, timeout=5, headers=gw.auth_headers(), trust_env=False) as c:
             while not stop.is_set():
                 try:
                     r = c.post("/api/echo", content=b"x")
