@@ -59,13 +59,14 @@ def plugin_config(oc, *ids, **extra) -> dict:
 
 
 class WS:
-    """A connected operator WebSocket with admin scopes."""
+    """A connected operator WebSocket with admin scopes: the local-direct backend client path
+    (protocol §6.5 path 1) keeps its requested scopes without a device identity."""
 
     def __init__(self, gw):
         self.ws = ws_connect(f"ws://127.0.0.1:{gw.port}/", open_timeout=5, close_timeout=2)
         assert json.loads(self.ws.recv(timeout=5))["event"] == "connect.challenge"
         params = {"minProtocol": 4, "maxProtocol": 4,
-                  "client": {"id": "cli", "version": "0.0.1-e2e", "platform": "linux", "mode": "cli"},
+                  "client": {"id": "gateway-client", "version": "0.0.1-e2e", "platform": "linux", "mode": "backend"},
                   "role": "operator", "scopes": ALL_SCOPES, "caps": [], "auth": {"token": gw.token}}
         self.hello = self.call("connect", params)
 

@@ -62,12 +62,32 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
 
     // MARK: Plugins
 
+    /// Starts the protocol's timers and loads every enabled plugin (blocking; plugin init
+    /// runs here). A plugin that fails is logged and marked `failed`; the gateway serves on.
+    /// Control thread only.
     func startPlugins() {
         gatewayProtocol.start()
+        let log = server.log
+        do {
+            let stateDir = ConfigPaths.resolve(environment: server.environment).stateDir
+            let discovery = PluginDiscovery(
+                bundled: [], pluginsDirectory: server.environment["OPENCLAW_PLUGINS_DIR"], stateDirectory: stateDir)
+            let manager = PluginManager(services: self, discovery: discovery, tempDirectory: try PluginTempDirectory(environment: server.environment))
+            try manager.registerControlMethods()
+            pluginManager = manager
+            for plugin in manager.loadAll(config: server.current.config.value) where plugin.state == .failed {
+                log.error("plugins", plugin.reason ?? "plugin \(plugin.id) failed")
+            }
+            manager.deliverEvent("gateway:startup", payload: ["type": "gateway", "action": "startup", "timestamp": .number(Double(ProtocolClock.epochMs()))])
+        } catch {
+            log.error("plugins", "plugin platform unavailable: \(error)")
+        }
     }
 
+    /// Tells plugins the gateway stops, then drains and unloads them. Control thread only.
     func stopPlugins() {
-        pluginManager?.shutdown()
+        pluginManager?.deliverEvent("gateway:shutdown", payload: ["type": "gateway", "action": "shutdown", "timestamp": .number(Double(ProtocolClock.epochMs()))])
+        pluginManager?.shutdown(timeoutMs: 3000)
     }
 
     // MARK: Config reload
