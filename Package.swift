@@ -15,6 +15,11 @@ let package = Package(
         .library(name: "Host", targets: ["Host"]),
         // Example Swift gateway plugin (libSwiftEcho.so), proving the PluginKit path.
         .library(name: "SwiftEcho", type: .dynamic, targets: ["SwiftEcho"]),
+        // First-party gateway plugins, each its own shared object loaded through the C ABI.
+        .library(name: "AdminRPC", type: .dynamic, targets: ["AdminRPC"]),
+        .library(name: "OpenAICompat", type: .dynamic, targets: ["OpenAICompat"]),
+        .library(name: "ControlUI", type: .dynamic, targets: ["ControlUI"]),
+        .library(name: "Hooks", type: .dynamic, targets: ["Hooks"]),
     ],
     targets: [
         // The public plugin contract: one C header, nothing else.
@@ -26,6 +31,10 @@ let package = Package(
         // Swift authoring layer for gateway plugins: wraps the C table; never depends on Host.
         .target(name: "PluginKit", dependencies: ["PluginABI"], path: "Sources/PluginKit", swiftSettings: strict),
         .target(name: "SwiftEcho", dependencies: ["PluginKit"], path: "Examples/Plugins/SwiftEcho", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
+        .target(name: "AdminRPC", dependencies: ["PluginKit"], path: "Plugins/AdminRPC", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
+        .target(name: "OpenAICompat", dependencies: ["PluginKit"], path: "Plugins/OpenAICompat", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
+        .target(name: "ControlUI", dependencies: ["PluginKit"], path: "Plugins/ControlUI", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
+        .target(name: "Hooks", dependencies: ["PluginKit"], path: "Plugins/Hooks", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
         .target(
             name: "Host",
             dependencies: ["PluginABI", "CLinuxShim", "CCrypto"],

@@ -70,12 +70,13 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         let log = server.log
         do {
             let stateDir = ConfigPaths.resolve(environment: server.environment).stateDir
+            let bundled = BundledManifests.sources.compactMap { try? JSONParser.parse($0.json) }.map(PluginDiscovery.Bundled.init)
             let discovery = PluginDiscovery(
-                bundled: [], pluginsDirectory: server.environment["OPENCLAW_PLUGINS_DIR"], stateDirectory: stateDir)
+                bundled: bundled, pluginsDirectory: server.environment["OPENCLAW_PLUGINS_DIR"], stateDirectory: stateDir)
             let manager = PluginManager(services: self, discovery: discovery, tempDirectory: try PluginTempDirectory(environment: server.environment))
             try manager.registerControlMethods()
             pluginManager = manager
-            for plugin in manager.loadAll(config: server.current.config.value) where plugin.state == .failed {
+            for plugin in manager.loadAll(config: server.current.effectiveConfig) where plugin.state == .failed {
                 log.error("plugins", plugin.reason ?? "plugin \(plugin.id) failed")
             }
             manager.deliverEvent("gateway:startup", payload: ["type": "gateway", "action": "startup", "timestamp": .number(Double(ProtocolClock.epochMs()))])
@@ -114,7 +115,7 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         server.install(next)
         for secret in [next.settings.auth.token, next.settings.auth.password].compactMap({ $0 }) { log.redact(secret) }
         log.update(options: GatewayServer.loggerOptions(next.settings.logging, verbose: server.options.flags.verbose))
-        pluginManager?.applyConfig(next.config.value)
+        pluginManager?.applyConfig(next.effectiveConfig)
         log.info("gateway", "config reloaded (\(reason))", [("changed", .array(plan.changes.map { .string($0.path) }))])
         if let reason = plan.restartReason {
             // In-process restart is not built yet: say what the operator has to do.
@@ -136,7 +137,7 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
     var hostVersion: String { server.options.version }
     var logger: Logger { server.log }
     var methods: MethodRegistry { gatewayProtocol.registry }
-    func configSnapshot() -> JSONValue { server.current.config.value }
+    func configSnapshot() -> JSONValue { server.current.effectiveConfig }
     func installRoutes(owner: String, routes: [Route]) throws(RouteTable.Conflict) { try server.http.installRoutes(owner: owner, routes: routes) }
     func removeRoutes(owner: String) { server.http.removeRoutes(owner: owner) }
     func emitEvent(_ name: String, payload: JSONValue, scope: OperatorScope) { gatewayProtocol.events.broadcast(name, payload: payload) }

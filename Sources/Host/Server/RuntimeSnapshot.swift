@@ -6,6 +6,9 @@ public struct RuntimeSnapshot: Sendable {
     public let secrets: SecretsSnapshot
     public let settings: GatewaySettings
     public let authPolicy: AuthPolicy
+    /// The config with the defaults that plugins' activation flags and `pathFrom` keys read
+    /// (http.md §6): what plugins see as "the config".
+    public let effectiveConfig: JSONValue
 
     /// The long-lived failed-auth limiters: state survives reloads (cli-config §6).
     public struct Limiters: Sendable {
@@ -26,6 +29,25 @@ public struct RuntimeSnapshot: Sendable {
         self.secrets = secrets
         self.settings = settings
         authPolicy = RuntimeSnapshot.authPolicy(settings)
+        effectiveConfig = RuntimeSnapshot.applyingDefaults(to: config.value)
+    }
+
+    /// Defaults of the keys that decide which plugins run and where they mount.
+    private static let pluginDefaults: [(path: [String], value: JSONValue)] = [
+        (["gateway", "controlUi", "enabled"], true),
+        (["gateway", "controlUi", "basePath"], ""),
+        (["gateway", "http", "endpoints", "chatCompletions", "enabled"], false),
+        (["gateway", "http", "endpoints", "responses", "enabled"], false),
+        (["hooks", "enabled"], false),
+        (["hooks", "path"], "/hooks"),
+    ]
+
+    private static func applyingDefaults(to config: JSONValue) -> JSONValue {
+        var result = config
+        for (path, value) in pluginDefaults where result.value(at: path) == nil {
+            result.setValue(value, at: path)
+        }
+        return result
     }
 
     /// The HTTP layer's view.
