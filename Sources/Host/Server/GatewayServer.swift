@@ -25,7 +25,19 @@ public final class GatewayServer: Sendable {
     let limiters: RuntimeSnapshot.Limiters
     let http: HTTPGateway
     private let snapshot: Mutex<RuntimeSnapshot>
-    private let actions = Mutex<[SignalMonitor.Action]>([])
+    private let actions = Mutex<[Command]>([])
+    private let startedAtMs = EventLoop.nowMs()
+
+    /// What the control thread is asked to do.
+    enum Command: Sendable {
+        case stop(signal: Int32)
+        case reload(GatewayServices.ReloadTrigger)
+        case restart(reason: String)
+    }
+
+    /// Automatic restarts are at least this far apart (protocol §13); tests shorten it with
+    /// `OPENCLAW_RESTART_COOLDOWN_MS`.
+    var restartCooldownMs: UInt64 { environment["OPENCLAW_RESTART_COOLDOWN_MS"].flatMap(UInt64.init) ?? 30_000 }
     private let wake = DispatchSemaphore(value: 0)
     private let servicesSlot = Mutex<GatewayServices?>(nil)
 
@@ -150,23 +162,43 @@ public final class GatewayServer: Sendable {
         notifier.ready()
         log.info("gateway", "ready")
         let monitor = SignalMonitor { [self] action in
-            actions.withLock { $0.append(action) }
-            wake.signal()
+            switch action {
+            case .stop(let signo): submit(.stop(signal: signo))
+            case .reload: submit(.reload(.signal))
+            case .restart: submit(.restart(reason: "gateway restarting"))
+            }
         }
         startWatchdog(notifier, group: group)
+        let watcher = startConfigWatcher(services: services)
 
         var exitCode: Int32 = 0
         serving: while true {
             wake.wait()
             for action in actions.withLock({ queue in defer { queue.removeAll() }; return queue }) {
                 switch action {
-                case .reload:
-                    services.reloadConfig(reason: "SIGHUP")
-                case .restart:
-                    log.warn("gateway", "in-process restart requested (SIGUSR1) is not supported yet; ignoring")
+                case .reload(let trigger):
+                    services.reloadConfig(trigger)
+                case .restart(let reason):
+                    let sinceStart = EventLoop.nowMs() - startedAtMs
+                    if sinceStart < restartCooldownMs {
+                        log.info("gateway", "restart deferred by the \(restartCooldownMs / 1000)s cooldown: \(reason)")
+                        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(restartCooldownMs - sinceStart))) { [self] in
+                            submit(.restart(reason: reason))
+                        }
+                        continue
+                    }
+                    log.info("gateway", "restarting in process: \(reason)")
+                    notifier.reloading()
+                    watcher?.stop()
+                    _ = stop(services: services, group: group, acceptors: acceptors.withLock { $0 }, reason: reason, restartExpectedMs: 1500)
+                    group.shutdown()
+                    let error = InProcessRestart.exec(listeners: listeners, handOver: listenersStillWanted(listeners), environment: environment)
+                    log.error("gateway", "in-process restart failed: \(error)")
+                    return 1
                 case .stop(let signo):
                     log.info("gateway", "received \(signo == SIGINT ? "SIGINT" : "SIGTERM"); stopping")
                     notifier.stopping()
+                    watcher?.stop()
                     exitCode = stop(services: services, group: group, acceptors: acceptors.withLock { $0 })
                     break serving
                 }
@@ -180,11 +212,14 @@ public final class GatewayServer: Sendable {
 
     /// Protocol §13: refuse new work, tell WebSocket clients, let in-flight HTTP answers
     /// finish (≤ 3 s), then close everything.
-    private func stop(services: GatewayServices, group: EventLoopGroup, acceptors: [LoopBound<Acceptor>]) -> Int32 {
+    private func stop(
+        services: GatewayServices, group: EventLoopGroup, acceptors: [LoopBound<Acceptor>], reason: String = "gateway stopping",
+        restartExpectedMs: Int? = nil
+    ) -> Int32 {
         http.beginDraining()
         for acceptor in acceptors { acceptor.run { $0.stop() } }
         let closed = DispatchSemaphore(value: 0)
-        services.shutdownProtocol { closed.signal() }
+        services.shutdownProtocol(reason: reason, restartExpectedMs: restartExpectedMs) { closed.signal() }
         let deadline = DispatchTime.now() + .milliseconds(4000)
         _ = closed.wait(timeout: deadline)
         group.forEach { loop in
@@ -198,6 +233,30 @@ public final class GatewayServer: Sendable {
         services.stopPlugins()
         log.info("gateway", "stopped")
         return 0
+    }
+
+    /// Queues a command for the control thread. Any thread.
+    func submit(_ command: Command) {
+        actions.withLock { $0.append(command) }
+        wake.signal()
+    }
+
+    /// Watches the config file. It runs in every reload mode: mode `off` still validates and
+    /// logs edits (cli-config §6); the reload path decides what to apply.
+    private func startConfigWatcher(services: GatewayServices) -> ConfigWatcher? {
+        let snapshot = current
+        let files = [snapshot.config.path] + snapshot.config.includedFiles
+        return ConfigWatcher(files: files, debounceMs: snapshot.settings.reload.debounceMs) { [self] in
+            submit(.reload(.fileChanged))
+        }
+    }
+
+    /// Whether the restarted process will listen where these sockets are bound, so they can
+    /// be handed over instead of closed and bound again.
+    private func listenersStillWanted(_ listeners: [Listener]) -> Bool {
+        guard let next = try? GatewayStartup.prepare(environment: environment, flags: options.flags) else { return true }
+        let wanted = Set(next.settings.listenAddresses.map { SocketAddress(host: $0.host, port: next.settings.port).description })
+        return listeners.allSatisfy { wanted.contains($0.address.description) }
     }
 
     private func startWatchdog(_ notifier: ServiceNotifier, group: EventLoopGroup) {

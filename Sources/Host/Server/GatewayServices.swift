@@ -25,7 +25,7 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
                 _ = try ConfigWriter(paths: paths, environment: environment, source: "gateway-rpc").replace(with: document)
             },
             applyConfig: { [unowned server] changedPaths, _ in
-                server.services?.reloadConfig(reason: "config write") ?? ConfigApplyOutcome(restartRequired: false)
+                server.services?.reloadConfig(.configWrite) ?? ConfigApplyOutcome(restartRequired: false)
             },
             reloadSecrets: { [unowned server] in
                 let current = server.current
@@ -93,10 +93,18 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
 
     // MARK: Config reload
 
+    /// Why the config is re-read: only watcher events obey `gateway.reload.mode: off`;
+    /// SIGHUP and the gateway's own writes always apply.
+    enum ReloadTrigger: String, Sendable {
+        case fileChanged = "config file changed"
+        case signal = "SIGHUP"
+        case configWrite = "config write"
+    }
+
     /// Re-reads the config file and applies what can change in place (cli-config §6). An
     /// invalid file changes nothing. Blocking (file reads, exec secret providers).
     @discardableResult
-    func reloadConfig(reason: String) -> ConfigApplyOutcome {
+    func reloadConfig(_ trigger: ReloadTrigger) -> ConfigApplyOutcome {
         let log = server.log
         let before = server.current
         let startup: GatewayStartup
@@ -110,26 +118,37 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
             log.warn("gateway", "config reload skipped (invalid config)", [("issues", .array(error.lines.map(JSONValue.string)))])
             return ConfigApplyOutcome(restartRequired: false)
         }
-        let plan = ConfigReloadPlanner.plan(from: before.config.value, to: startup.config.value, mode: startup.settings.reload.mode)
+        if startup.config.hash == before.config.hash && before.secrets == startup.secrets {
+            return ConfigApplyOutcome(restartRequired: false)  // our own write, already applied
+        }
+        let mode = before.settings.reload.mode
+        let plan = ConfigReloadPlanner.plan(from: before.config.value, to: startup.config.value, mode: mode)
+        let changed: [(String, JSONValue)] = [("changed", .array(plan.changes.map { .string($0.path) }))]
+        if mode == .off && trigger == .fileChanged {
+            log.info("gateway", "config change detected; reload mode is off, restart to apply", changed)
+            return ConfigApplyOutcome(restartRequired: !plan.restartPaths.isEmpty)
+        }
         let next = RuntimeSnapshot(config: startup.config, secrets: startup.secrets, settings: startup.settings)
         server.install(next)
         for secret in [next.settings.auth.token, next.settings.auth.password].compactMap({ $0 }) { log.redact(secret) }
         log.update(options: GatewayServer.loggerOptions(next.settings.logging, verbose: server.options.flags.verbose))
         pluginManager?.applyConfig(next.effectiveConfig)
-        log.info("gateway", "config reloaded (\(reason))", [("changed", .array(plan.changes.map { .string($0.path) }))])
-        if let reason = plan.restartReason {
-            // In-process restart is not built yet: say what the operator has to do.
-            log.warn("gateway", "\(reason); restart the gateway to apply it")
-            return ConfigApplyOutcome(restartRequired: true)
+        log.info("gateway", "config reloaded (\(trigger.rawValue))", changed)
+        switch plan.action {
+        case .restart:
+            server.submit(.restart(reason: plan.restartReason ?? "gateway restarting"))
+            return ConfigApplyOutcome(restartRequired: true, restartDelayMs: 0)
+        case .none, .hotApply:
+            if let message = plan.restartRequiredMessage { log.warn("gateway", message) }
+            return ConfigApplyOutcome(restartRequired: !plan.restartPaths.isEmpty)
         }
-        return ConfigApplyOutcome(restartRequired: false)
     }
 
     // MARK: Shutdown
 
     /// Sends `shutdown` to every WebSocket client, then closes them with 1012.
-    func shutdownProtocol(completion: @escaping @Sendable () -> Void) {
-        gatewayProtocol.shutdown(completion: completion)
+    func shutdownProtocol(reason: String, restartExpectedMs: Int?, completion: @escaping @Sendable () -> Void) {
+        gatewayProtocol.shutdown(reason: reason, restartExpectedMs: restartExpectedMs, completion: completion)
     }
 
     // MARK: PluginHostServices
