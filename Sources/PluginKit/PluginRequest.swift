@@ -67,6 +67,14 @@ public struct PluginRequest: Sendable {
 
     /// The body as UTF-8 text.
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// The credential of `Authorization: Bearer <token>` (scheme case-insensitive, token
+    /// trimmed), or `nil` when absent or empty.
+    public var bearerToken: String? {
+        guard let value = header("authorization"), value.count > 7, value.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = value.dropFirst(7).drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
+        return token.isEmpty ? nil : String(token)
+    }
 }
 
 /// One call of a plugin method. Answer exactly once with `reply` or `fail`, now or later,

@@ -22,6 +22,14 @@ public struct PluginResponse: Sendable {
         PluginResponse(status: status, headers: [("content-type", "application/json; charset=utf-8"), ("cache-control", "no-store")], body: Array(json.utf8))
     }
 
+    /// `application/json; charset=utf-8` (`Cache-Control: no-store`) with `value` serialized,
+    /// plus `headers`.
+    public static func json(_ status: UInt16, _ value: PluginJSON, headers: [(String, String)] = []) -> PluginResponse {
+        var response = json(status, value.serialized)
+        response.headers += headers
+        return response
+    }
+
     /// Fills a C response whose memory is a retained box freed by `release` (called by the
     /// host exactly once).
     func fill(_ out: UnsafeMutablePointer<oc_http_response>) {
