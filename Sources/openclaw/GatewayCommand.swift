@@ -21,6 +21,9 @@ enum GatewayCommand {
         """
 
     static func run(_ arguments: inout Arguments, global: GlobalOptions) throws -> Int32 {
+        if let action = ServiceCommand.actions.first(where: { arguments.consume(command: $0) }) {
+            return try ServiceCommand.run(action, &arguments, global: global)
+        }
         _ = arguments.consume(command: "run")
         if arguments.flag("-h", "--help") {
             print(usage)
