@@ -108,3 +108,15 @@ def test_sigusr1_restarts_with_same_pid(start_gateway, oc_env):
     assert wait_for(lambda: status(gw, TEST_TOKEN) == 200, timeout=15), gw.log_text()
     assert gw.pid == pid and gw.alive()
     assert gw.stop() == 0
+
+
+def test_rotation_closes_sockets_on_the_old_secret(start_gateway, oc_env):
+    """http.md §11 rule 10: after the token changes, its WebSocket sessions are closed."""
+    oc_env.write_config(oc_env.base_config())
+    gw = start_gateway()
+    ws = backend_ws(gw)
+    oc_env.write_config(oc_env.base_config(token="rotated-token-for-ws-0123456789abcd"))
+    with pytest.raises(Exception):
+        for _ in range(50):
+            ws.recv(timeout=10)
+    assert ws.close_code == 1008 and ws.close_reason == "gateway credentials changed"

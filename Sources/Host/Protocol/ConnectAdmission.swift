@@ -22,6 +22,9 @@ struct ConnectAdmitted: Sendable {
     var scopes: OperatorScopeSet
     var deviceId: String?
     var deviceToken: (token: String, issuedAtMs: Int)?
+    /// Admitted by the shared token/password (not a device token): such sessions are closed
+    /// when that secret rotates (cli-config §6, http.md §11 rule 10).
+    var usesSharedSecret = false
 }
 
 /// A refused `connect`: the error `res`, then the close (§6.1, §8.3).
@@ -105,6 +108,7 @@ struct ConnectAdmission {
         }
         var admitted = ConnectAdmitted(
             params: params, protocolVersion: version, role: role, scopes: role == .node ? [] : requested, deviceId: device.id)
+        admitted.usesSharedSecret = method == .sharedSecret
         // Trusted-proxy users and `none` mode skip pairing (§6.3, §6.5 path 5).
         if case .trustedProxy = method { return .success(admitted) }
         if method == .none { return .success(admitted) }
@@ -182,8 +186,10 @@ struct ConnectAdmission {
                 : ProtocolError(.notPaired, "device identity required", details: ["code": "DEVICE_IDENTITY_REQUIRED"])
             return .failure(ConnectRejection(error))
         }
-        return .success(ConnectAdmitted(
-            params: params, protocolVersion: version, role: role, scopes: role == .node ? [] : scopes, deviceId: nil))
+        var admitted = ConnectAdmitted(
+            params: params, protocolVersion: version, role: role, scopes: role == .node ? [] : scopes, deviceId: nil)
+        admitted.usesSharedSecret = method == .sharedSecret
+        return .success(admitted)
     }
 
     private func isTrustedProxy(_ method: ConnectAuthMethod) -> Bool {

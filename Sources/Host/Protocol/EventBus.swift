@@ -23,6 +23,8 @@ public final class EventBus: Sendable {
     struct Audience: Sendable, Equatable {
         var role: GatewayRole
         var scopes: OperatorScopeSet
+        /// Authenticated with the shared gateway secret (closed when it rotates).
+        var usesSharedSecret = false
     }
 
     private struct Member {
@@ -93,6 +95,13 @@ public final class EventBus: Sendable {
         }
         for member in members where member.audience != nil { member.deliver(.event(encoded, dropIfSlow: false)) }
         return members.count
+    }
+
+    /// Closes the connected sockets that authenticated with the shared secret; device-token
+    /// sessions stay. Called after the gateway token or password changed.
+    func closeSharedSecretSessions(code: UInt16, reason: String) {
+        let members = state.withLock { s in s.members.values.filter { $0.audience?.usesSharedSecret == true } }
+        for member in members { member.deliver(.close(code: code, reason: reason)) }
     }
 
     /// Closes every socket (connected or not) with `code`/`reason`.

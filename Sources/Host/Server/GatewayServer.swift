@@ -125,6 +125,15 @@ public final class GatewayServer: Sendable {
     // MARK: Serving
 
     private func serve(listeners: [Listener]) -> Int32 {
+        // Before the first connection is accepted: a SIGTERM during start-up must take the
+        // graceful path too (it is handled once the control loop below runs).
+        let monitor = SignalMonitor { [self] action in
+            switch action {
+            case .stop(let signo): submit(.stop(signal: signo))
+            case .reload: submit(.reload(.signal))
+            case .restart: submit(.restart(reason: "gateway restarting"))
+            }
+        }
         let services = GatewayServices(server: self)
         servicesSlot.withLock { $0 = services }
         defer { servicesSlot.withLock { $0 = nil } }
@@ -161,13 +170,6 @@ public final class GatewayServer: Sendable {
         let notifier = ServiceNotifier(environment: environment)
         notifier.ready()
         log.info("gateway", "ready")
-        let monitor = SignalMonitor { [self] action in
-            switch action {
-            case .stop(let signo): submit(.stop(signal: signo))
-            case .reload: submit(.reload(.signal))
-            case .restart: submit(.restart(reason: "gateway restarting"))
-            }
-        }
         startWatchdog(notifier, group: group)
         let watcher = startConfigWatcher(services: services)
 

@@ -133,6 +133,10 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         for secret in [next.settings.auth.token, next.settings.auth.password].compactMap({ $0 }) { log.redact(secret) }
         log.update(options: GatewayServer.loggerOptions(next.settings.logging, verbose: server.options.flags.verbose))
         pluginManager?.applyConfig(next.effectiveConfig)
+        if before.settings.auth.token != next.settings.auth.token || before.settings.auth.password != next.settings.auth.password {
+            // Immediate rotation (http.md §11 rule 10): sockets on the old secret must reconnect.
+            gatewayProtocol.events.closeSharedSecretSessions(code: 1008, reason: "gateway credentials changed")
+        }
         log.info("gateway", "config reloaded (\(trigger.rawValue))", changed)
         switch plan.action {
         case .restart:
@@ -157,6 +161,7 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
     var logger: Logger { server.log }
     var methods: MethodRegistry { gatewayProtocol.registry }
     func configSnapshot() -> JSONValue { server.current.effectiveConfig }
+    func gatewaySecrets() -> [String] { [server.current.settings.auth.token, server.current.settings.auth.password].compactMap { $0 } }
     func installRoutes(owner: String, routes: [Route]) throws(RouteTable.Conflict) { try server.http.installRoutes(owner: owner, routes: routes) }
     func removeRoutes(owner: String) { server.http.removeRoutes(owner: owner) }
     func emitEvent(_ name: String, payload: JSONValue, scope: OperatorScope) { gatewayProtocol.events.broadcast(name, payload: payload) }
