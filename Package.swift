@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "SwiftEcho", dependencies: ["PluginKit"], path: "Examples/Plugins/SwiftEcho", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
         .target(name: "AdminRPC", dependencies: ["PluginKit"], path: "Plugins/AdminRPC", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
         .target(name: "OpenAICompat", dependencies: ["PluginKit"], path: "Plugins/OpenAICompat", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
-        .target(name: "ControlUI", dependencies: ["PluginKit"], path: "Plugins/ControlUI", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
+        .target(name: "ControlUI", dependencies: ["PluginKit"], path: "Plugins/ControlUI", exclude: ["openclaw.plugin.json", "assets"], swiftSettings: strict),
         .target(name: "Hooks", dependencies: ["PluginKit"], path: "Plugins/Hooks", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
         .target(
             name: "Host",

@@ -33,7 +33,7 @@ enum BundledManifests {
   "swiftToolchain": "6.3.1",
   "enabledByDefault": true,
   "activation": { "whenAll": ["gateway.controlUi.enabled"] },
-  "configPaths": ["gateway.controlUi"],
+  "configPaths": ["gateway.controlUi", "hooks.path"],
   "configSchema": { "type": "object", "additionalProperties": false },
   "routes": [
     { "pathFrom": "gateway.controlUi.basePath", "match": "prefix", "auth": "plugin" },
