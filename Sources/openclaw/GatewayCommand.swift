@@ -4,6 +4,7 @@ import Host
 enum GatewayCommand {
     static let usage = """
         Usage: openclaw gateway [run] [options]
+               openclaw gateway status|probe|health|call … (see `openclaw gateway <command> --help`)
 
         Options:
           --port <port>             Port (default: OPENCLAW_GATEWAY_PORT, gateway.port, 18789)
@@ -24,6 +25,11 @@ enum GatewayCommand {
         if let action = ServiceCommand.actions.first(where: { arguments.consume(command: $0) }) {
             return try ServiceCommand.run(action, &arguments, global: global)
         }
+        // Client commands talking to a running gateway; dispatched before the run flags are parsed.
+        if arguments.consume(command: "status") { return try GatewayStatusCommand.run(&arguments, global: global) }
+        if arguments.consume(command: "probe") { return try GatewayProbeCommand.run(&arguments, global: global) }
+        if arguments.consume(command: "health") { return try HealthCommand.run(&arguments, global: global) }
+        if arguments.consume(command: "call") { return try GatewayCallCommand.run(&arguments, global: global) }
         _ = arguments.consume(command: "run")
         if arguments.flag("-h", "--help") {
             print(usage)

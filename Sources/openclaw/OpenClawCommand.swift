@@ -16,6 +16,14 @@ enum OpenClawCommand {
           config set <path> <value>
           config unset <path>
           config validate       Check the config file
+          status                Overview: config, gateway reachability, service, agents
+          health                Gateway health summary
+          logs [--follow]       Tail the gateway log
+          channels status       Channel accounts (live, else from config)
+          secrets reload        Re-resolve the gateway's SecretRefs
+          plugins list|reload   Gateway plugins
+          gateway status|probe|health|call
+                                Query a running gateway (see `openclaw gateway <command> --help`)
 
         Global options:
           --profile <name>      Use ~/.openclaw-<name> for state and config
@@ -45,6 +53,18 @@ enum OpenClawCommand {
                 return try SetupCommand.run(&arguments, global: global)
             case "config":
                 return try ConfigCommand.run(&arguments, global: global)
+            case "status":
+                return try StatusCommand.run(&arguments, global: global)
+            case "health":
+                return try HealthCommand.run(&arguments, global: global)
+            case "logs":
+                return try LogsCommand.run(&arguments, global: global)
+            case "channels":
+                return try ChannelsCommand.run(&arguments, global: global)
+            case "secrets":
+                return try SecretsCommand.run(&arguments, global: global)
+            case "plugins":
+                return try PluginsCommand.run(&arguments, global: global)
             case "help":
                 print(usage)
                 return 0

@@ -63,22 +63,15 @@ enum DeviceIdentityVerifier {
     }
 
     /// The signed payload versions.
-    enum PayloadVersion: String, Sendable {
-        case v1, v2, v3
-    }
+    typealias PayloadVersion = DeviceAuthPayload.Version
 
     /// The `|`-joined string a client signs.
     static func payload(_ version: PayloadVersion, params: ConnectParams, deviceId: String, token: String, nonce: String) -> String {
-        var fields = [
-            version.rawValue, deviceId, params.client.id, params.client.mode, params.role,
-            params.scopes.joined(separator: ","), String(params.device?.signedAt ?? 0), token,
-        ]
-        if version != .v1 { fields.append(nonce) }
-        if version == .v3 {
-            fields.append(normalizedMetadata(params.client.platform))
-            fields.append(normalizedMetadata(params.client.deviceFamily))
-        }
-        return fields.joined(separator: "|")
+        DeviceAuthPayload(
+            deviceId: deviceId, clientId: params.client.id, clientMode: params.client.mode, role: params.role, scopes: params.scopes,
+            signedAtMs: params.device?.signedAt ?? 0, token: token, nonce: nonce, platform: params.client.platform,
+            deviceFamily: params.client.deviceFamily
+        ).text(version)
     }
 
     /// Lower-case hex SHA-256 of the raw key bytes: the device id.
@@ -112,9 +105,5 @@ enum DeviceIdentityVerifier {
             if let candidate, !out.contains(candidate) { out.append(candidate) }
         }
         return out
-    }
-
-    private static func normalizedMetadata(_ value: String?) -> String {
-        AuthText.lowercased(AuthText.trimmed(value ?? ""))
     }
 }
