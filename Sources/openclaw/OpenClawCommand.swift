@@ -16,6 +16,7 @@ enum OpenClawCommand {
           config set <path> <value>
           config unset <path>
           config validate       Check the config file
+          doctor [--fix]        Check config, auth, port, locks, permissions and the service
           status                Overview: config, gateway reachability, service, agents
           health                Gateway health summary
           logs [--follow]       Tail the gateway log
@@ -53,6 +54,8 @@ enum OpenClawCommand {
                 return try SetupCommand.run(&arguments, global: global)
             case "config":
                 return try ConfigCommand.run(&arguments, global: global)
+            case "doctor":
+                return try DoctorCommand.run(&arguments, global: global)
             case "status":
                 return try StatusCommand.run(&arguments, global: global)
             case "health":

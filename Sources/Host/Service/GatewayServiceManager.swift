@@ -115,14 +115,17 @@ public struct GatewayServiceManager: Sendable {
 
     // MARK: start / stop / restart / uninstall
 
-    /// `systemctl --user start <unit>`.
+    /// `systemctl --user start <unit>`. An unreachable manager is reported before a missing
+    /// unit: without a manager, installing would not help either.
     public func start() throws(ServiceError) {
+        try systemctl.ensureAvailable()
         try requireUnit()
         try systemctl.check(["start", unitName], unit: unitName)
     }
 
     /// `systemctl --user stop <unit>`, plus `disable` when asked.
     public func stop(disable: Bool) throws(ServiceError) {
+        try systemctl.ensureAvailable()
         try requireUnit()
         try systemctl.check(["stop", unitName], unit: unitName)
         if disable { try systemctl.check(["disable", unitName], unit: unitName) }
@@ -139,8 +142,8 @@ public struct GatewayServiceManager: Sendable {
     /// Preflight (unless `preflight` is off), `systemctl --user restart <unit>`, then wait up to
     /// `waitMs` for the unit's port to accept a connection.
     public func restart(waitMs: Int, preflight: Bool = true) throws(ServiceError) -> RestartOutcome {
-        let installed = try requireUnit()
         try systemctl.ensureAvailable()
+        let installed = try requireUnit()
         let restoration = preflight ? try ConfigPreflight.run(paths: paths, environment: environment) : nil
         try systemctl.check(["restart", unitName], unit: unitName)
         let port = installed.port ?? (try? resolvedPort(flag: nil, config: loadConfig().value)) ?? GatewaySettings.defaultPort
