@@ -74,7 +74,7 @@ enum BundledManifests {
   "swiftToolchain": "6.3.1",
   "enabledByDefault": true,
   "activation": { "whenAny": ["gateway.http.endpoints.chatCompletions.enabled", "gateway.http.endpoints.responses.enabled"] },
-  "configPaths": ["gateway.http.endpoints"],
+  "configPaths": ["gateway.http.endpoints", "agents"],
   "configSchema": { "type": "object", "additionalProperties": false },
   "routes": [
     { "path": "/v1/models", "match": "prefix", "auth": "gateway", "surface": "trusted-operator" },

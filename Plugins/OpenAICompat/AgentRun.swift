@@ -1,0 +1,72 @@
+import PluginKit
+import Synchronization
+
+/// What a consumer of an agent run receives, serially, ending with exactly one of
+/// `finished` or `failed`.
+protocol RunObserver: Sendable {
+    /// Append-only assistant text.
+    func delta(_ text: String)
+    /// The run replaced text already passed on. Returns true when the consumer cannot go on
+    /// (an append-only stream), which aborts the run.
+    func rewritten() -> Bool
+    func finished(_ result: RunResult)
+    func failed(_ error: CompatError)
+}
+
+/// One `internal.agent.run` (http.md §5.1) on behalf of an HTTP request: the params, and the
+/// call that turns the host's frames into `RunObserver` calls. Cancelled by `on_cancel`
+/// through the instance's call registry. Value type until started.
+struct AgentRun {
+    let context: RunContext
+    let sessionKey: String
+    /// `chatcmpl_<uuid>` / `resp_<uuid>`: the run id is the response id.
+    let runId: String
+    var message = ""
+    var extraSystemPrompt = ""
+    var images: [JSON] = []
+    var clientTools: [JSON] = []
+    var streamParams: [(key: String, value: JSON)] = []
+
+    init(context: RunContext, sessionKey: String, runId: String) {
+        self.context = context
+        self.sessionKey = sessionKey
+        self.runId = runId
+    }
+
+    var params: JSON {
+        .fields([
+            "agentId": .string(context.agentId), "sessionKey": .string(sessionKey), "runId": .string(runId),
+            "message": .string(message),
+            "extraSystemPrompt": extraSystemPrompt.isEmpty ? nil : .string(extraSystemPrompt),
+            "images": images.isEmpty ? nil : .array(images),
+            "clientTools": clientTools.isEmpty ? nil : .array(clientTools),
+            "model": context.modelOverride.map(JSON.string),
+            "allowModelOverride": context.modelOverride == nil ? nil : .bool(true),
+            "streamParams": streamParams.isEmpty ? nil : .object(streamParams),
+            "deliver": .bool(false), "bestEffortDeliver": .bool(false),
+            "messageChannel": .string(context.messageChannel), "senderIsOwner": .bool(context.senderIsOwner),
+        ])
+    }
+
+    /// Starts the run as the caller of `request`. A client that left before the call was
+    /// registered never triggers `on_cancel` for it, so that case is cancelled here.
+    func start(instance: CompatInstance, request: PluginRequest, responder: PluginResponder, observer: some RunObserver) {
+        let call = HostCall(host: instance.host, registry: instance.calls, requestId: request.id)
+        let text = Mutex(AssistantText())
+        call.start("internal.agent.run", params: params) { frame in
+            switch frame {
+            case .event(let event):
+                switch text.withLock({ $0.apply(event) }) {
+                case .none: break
+                case .delta(let delta): observer.delta(delta)
+                case .rewritten: if observer.rewritten() { call.cancel() }
+                }
+            case .result(let result):
+                observer.finished(RunResult(result))
+            case .error(let error):
+                observer.failed(RunFailure.map(error))
+            }
+        }
+        if responder.isCancelled { call.cancel() }
+    }
+}

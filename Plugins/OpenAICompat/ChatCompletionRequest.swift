@@ -1,0 +1,160 @@
+/// A validated `POST /v1/chat/completions` body (http.md §4.4) and the prompt it becomes:
+/// system/developer text → `extraSystemPrompt`, the last user/tool message → the current
+/// message, earlier turns → a `[Conversation so far]` block, images of the latest user
+/// message only. Value type.
+struct ChatCompletionRequest {
+    let model: String
+    let stream: Bool
+    let includeUsage: Bool
+    let user: String?
+    let tools: ClientTools
+    let streamParams: [(key: String, value: JSON)]
+    let systemPrompt: String
+    let message: String
+    let images: [JSON]
+
+    static let missingUser = CompatError.invalid("Missing user message in `messages`.")
+    static let invalidImage = CompatError.invalid("Invalid image_url content in `messages`.")
+
+    init(_ body: RequestBody, media: CompatSettings.MediaLimits) throws(CompatError) {
+        model = try body.string("model") ?? "openclaw"
+        stream = try body.bool("stream") ?? false
+        if let options = body["stream_options"], options["include_usage"].map({ $0.boolValue == nil && !$0.isNull }) == true {
+            throw .invalid("stream_options.include_usage: Expected boolean")
+        }
+        includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
+        user = try body.string("user")
+        streamParams = try ChatCompletionRequest.streamParams(body)
+        tools = try ClientTools(tools: body["tools"], choice: body["tool_choice"]) { .invalid("Invalid tools/tool_choice: \($0)") }
+
+        guard let messages = body["messages"] else { throw .invalid("messages: Required") }
+        guard let items = messages.arrayValue else { throw .invalid("messages: Expected array, received \(RequestBody.typeName(messages))") }
+        var transcript = ChatTranscript()
+        for (index, item) in items.enumerated() {
+            try transcript.add(item, index: index)
+        }
+        guard let current = transcript.conversation.currentIndex else { throw ChatCompletionRequest.missingUser }
+        var images = InlineMedia.ImageSet(limits: media, error: ChatCompletionRequest.invalidImage)
+        for url in transcript.latestUserImages { try images.add(InlineMedia(dataURI: url)) }
+        self.images = images.params
+        message = transcript.conversation.prompt(current: current, hasImages: !images.images.isEmpty)
+        systemPrompt = ([transcript.system.joined(separator: "\n\n")] + [tools.instruction].compactMap { $0 })
+            .filter { !$0.isEmpty }.joined(separator: "\n\n")
+    }
+
+    /// Sampling fields as best-effort `streamParams` (§5.1).
+    private static func streamParams(_ body: RequestBody) throws(CompatError) -> [(key: String, value: JSON)] {
+        var out: [(key: String, value: JSON)] = []
+        // `max_completion_tokens` wins over the older `max_tokens`; both are validated.
+        let completionTokens = try body.positiveInt("max_completion_tokens")
+        let legacyTokens = try body.positiveInt("max_tokens")
+        if let maxTokens = completionTokens ?? legacyTokens { out.append(("maxTokens", .int(maxTokens))) }
+        if let value = try body.number("temperature", in: 0...2) { out.append(("temperature", .number(value))) }
+        if let value = try body.number("top_p", in: 0...1) { out.append(("topP", .number(value))) }
+        if let value = try body.number("frequency_penalty", in: -2...2) { out.append(("frequencyPenalty", .number(value))) }
+        if let value = try body.number("presence_penalty", in: -2...2) { out.append(("presencePenalty", .number(value))) }
+        if let value = try body.int("seed") { out.append(("seed", .int(value))) }
+        if let stop = try stopSequences(body["stop"]) { out.append(("stop", .array(stop.map(JSON.string)))) }
+        if let format = try responseFormat(body["response_format"]) { out.append(("responseFormat", format)) }
+        return out
+    }
+
+    private static func stopSequences(_ value: JSON?) throws(CompatError) -> [String]? {
+        switch value {
+        case nil: return nil
+        case .string(let text)?: return [text]
+        case .array(let items)?:
+            let texts = items.compactMap { $0.stringValue }.filter { !$0.isEmpty }
+            guard texts.count == items.count else { throw .invalid("Invalid stop: stop sequences must be non-empty strings") }
+            guard texts.count <= 4 else { throw .invalid("Invalid stop: stop supports at most 4 sequences") }
+            return texts
+        default: throw .invalid("Invalid stop: stop must be a string or an array of strings")
+        }
+    }
+
+    private static func responseFormat(_ value: JSON?) throws(CompatError) -> JSON? {
+        guard let value else { return nil }
+        switch value["type"]?.stringValue {
+        case "text"?, "json_object"?:
+            return value
+        case "json_schema"?:
+            guard let schema = value["json_schema"], schema["name"]?.stringValue != nil else {
+                throw .invalid("Invalid response_format: json_schema.name is required")
+            }
+            guard schema["schema"]?.objectValue != nil else { throw .invalid("Invalid response_format: json_schema.schema must be an object") }
+            return value
+        default:
+            throw .invalid("Invalid response_format: type must be text, json_object or json_schema")
+        }
+    }
+}
+
+/// The `messages` of a chat request as a `Conversation`, with system text and the images of
+/// each user message aside. Value type.
+struct ChatTranscript {
+    private(set) var system: [String] = []
+    private(set) var conversation = Conversation()
+    /// `image_url` values of each user entry, by entry index.
+    private var imagesByEntry: [Int: [String]] = [:]
+
+    static let roles: Set<String> = ["system", "developer", "user", "assistant", "tool", "function"]
+
+    mutating func add(_ item: JSON, index: Int) throws(CompatError) {
+        guard let role = item["role"]?.stringValue, ChatTranscript.roles.contains(role) else {
+            throw .invalid("messages.\(index).role: Invalid enum value. Expected 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function'")
+        }
+        var texts: [String] = []
+        var images: [String] = []
+        switch item["content"] {
+        case nil, .null?: break
+        case .string(let text)?: texts.append(text)
+        case .array(let parts)?:
+            for part in parts {
+                switch part["type"]?.stringValue {
+                case "text"?, "input_text"?:
+                    guard let text = part["text"]?.stringValue else { throw .invalid("messages.\(index).content: text part needs text") }
+                    texts.append(text)
+                case "image_url"?:
+                    guard let url = part["image_url"]?.stringValue ?? part["image_url"]?["url"]?.stringValue else {
+                        throw ChatCompletionRequest.invalidImage
+                    }
+                    // §11 rule 5: a URL the gateway would fetch is refused wherever it appears.
+                    guard url.lowercased().hasPrefix("data:") else { throw ChatCompletionRequest.invalidImage }
+                    images.append(url)
+                default:
+                    break
+                }
+            }
+        default:
+            throw .invalid("messages.\(index).content: Expected string, array or null")
+        }
+        let text = texts.joined(separator: "\n")
+        switch role {
+        case "system", "developer":
+            if !text.isEmpty { system.append(text) }
+        case "user":
+            if !images.isEmpty { imagesByEntry[conversation.count] = images }
+            conversation.user(text)
+        case "assistant":
+            conversation.assistant(ChatTranscript.renderAssistant(text, toolCalls: item["tool_calls"]))
+        default:
+            conversation.tool(item["tool_call_id"]?.stringValue ?? item["name"]?.stringValue ?? "tool", text)
+        }
+    }
+
+    /// Assistant text followed by its tool calls.
+    private static func renderAssistant(_ text: String, toolCalls: JSON?) -> String {
+        let calls = (toolCalls?.arrayValue ?? []).map { call in
+            let function = call["function"]
+            let name = function?["name"]?.stringValue ?? "tool"
+            return Conversation.toolCallText(id: call["id"]?.stringValue ?? name, name: name, arguments: function?["arguments"]?.stringValue ?? "{}")
+        }
+        return ([text] + calls).filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+
+    /// Images of the latest user message.
+    var latestUserImages: [String] {
+        guard let last = conversation.entries.lastIndex(where: { $0.label == "User" }) else { return [] }
+        return imagesByEntry[last] ?? []
+    }
+}

@@ -1,0 +1,101 @@
+import PluginABI
+import PluginKit
+import Synchronization
+
+/// One host method call made on behalf of an HTTP request (`call_method` with the request's
+/// id, so the host applies that caller's scopes: plugin-abi.md §5.6). Registered under the
+/// request id while it runs, so `on_cancel` (client gone, deadline) can abort it with
+/// `cancel_call`. Thread-safe: frames arrive serially on host threads, cancel on any thread.
+final class HostCall: Sendable {
+    /// A decoded frame of the call.
+    enum Frame: Sendable {
+        case event(JSON)
+        case result(JSON)
+        /// `{"code","message","details"?}`.
+        case error(JSON)
+    }
+
+    private struct State {
+        var callId: UInt64?
+        var cancelled = false
+        var finished = false
+    }
+
+    private let host: PluginHost
+    private let registry: HostCallRegistry
+    private let requestId: UInt64
+    private let state = Mutex(State())
+
+    init(host: PluginHost, registry: HostCallRegistry, requestId: UInt64) {
+        self.host = host
+        self.registry = registry
+        self.requestId = requestId
+    }
+
+    /// Starts `method`; `onFrame` gets every frame, the last one being `.result` or `.error`.
+    /// When the host refuses to start the call, `onFrame` gets one synthetic `UNAVAILABLE`
+    /// error (a stale request id: the client is already gone).
+    func start(_ method: String, params: JSON, onFrame: @escaping @Sendable (Frame) -> Void) {
+        registry.insert(self, for: requestId)
+        let callId = host.callMethod(method, paramsJSON: params.serialized, requestId: requestId) { [self] kind, text in
+            let json = (try? JSONParser.parse(text)) ?? .null
+            switch kind {
+            case OC_FRAME_EVENT:
+                onFrame(.event(json))
+            case OC_FRAME_RESULT:
+                finish()
+                onFrame(.result(json))
+            default:
+                finish()
+                onFrame(.error(json))
+            }
+        }
+        guard let callId else {
+            finish()
+            onFrame(.error(.object([("code", .string("UNAVAILABLE")), ("message", .string("host refused \(method)"))])))
+            return
+        }
+        // A cancel that raced the start is applied now that the id is known.
+        let cancelNow = state.withLock { s -> Bool in
+            s.callId = callId
+            return s.cancelled && !s.finished
+        }
+        if cancelNow { host.cancelCall(callId) }
+    }
+
+    /// Aborts the call (its final error frame still arrives).
+    func cancel() {
+        let callId = state.withLock { s -> UInt64? in
+            guard !s.cancelled, !s.finished else { return nil }
+            s.cancelled = true
+            return s.callId
+        }
+        if let callId { host.cancelCall(callId) }
+    }
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    private func finish() {
+        state.withLock { $0.finished = true }
+        registry.remove(self, for: requestId)
+    }
+}
+
+/// The calls in flight of one plugin instance, by HTTP request id (`on_cancel` names the
+/// request, not the call). Thread-safe.
+final class HostCallRegistry: Sendable {
+    private let calls = Mutex<[UInt64: HostCall]>([:])
+
+    func insert(_ call: HostCall, for requestId: UInt64) {
+        calls.withLock { $0[requestId] = call }
+    }
+
+    func remove(_ call: HostCall, for requestId: UInt64) {
+        calls.withLock { if $0[requestId] === call { $0.removeValue(forKey: requestId) } }
+    }
+
+    /// `on_cancel`: the request's client went away or its deadline passed.
+    func cancel(requestId: UInt64) {
+        calls.withLock { $0[requestId] }?.cancel()
+    }
+}

@@ -1,0 +1,69 @@
+import PluginKit
+
+/// Typed reads of a JSON request body with the spec's `400` texts (http.md §3.6: schema
+/// failures read `<dotted.path>: <problem>`). Unknown keys are ignored everywhere (the
+/// endpoints are lenient). Value type.
+struct RequestBody {
+    let json: JSON
+
+    /// The body as a JSON object, or `400` with the parser text / `Invalid request body`.
+    init(_ request: PluginRequest) throws(CompatError) {
+        do {
+            json = try JSONParser.parse(request.body)
+        } catch {
+            throw .invalid(error.message)
+        }
+        guard json.objectValue != nil else { throw .invalid("Invalid request body") }
+    }
+
+    subscript(key: String) -> JSON? {
+        guard let value = json[key], !value.isNull else { return nil }
+        return value
+    }
+
+    static func typeName(_ value: JSON) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// A string field (null = absent).
+    func string(_ key: String) throws(CompatError) -> String? {
+        guard let value = self[key] else { return nil }
+        guard let text = value.stringValue else { throw .invalid("\(key): Expected string, received \(RequestBody.typeName(value))") }
+        return text
+    }
+
+    func bool(_ key: String) throws(CompatError) -> Bool? {
+        guard let value = self[key] else { return nil }
+        guard let flag = value.boolValue else { throw .invalid("\(key): Expected boolean, received \(RequestBody.typeName(value))") }
+        return flag
+    }
+
+    /// A number in `range`, else `` `<key>` must be between <lo> and <hi>. ``
+    func number(_ key: String, in range: ClosedRange<Double>) throws(CompatError) -> Double? {
+        guard let value = self[key] else { return nil }
+        guard let number = value.doubleValue, range.contains(number) else {
+            throw .invalid("`\(key)` must be between \(JSON.format(range.lowerBound)) and \(JSON.format(range.upperBound)).")
+        }
+        return number
+    }
+
+    /// A positive safe integer, else `<key> must be a positive safe integer`.
+    func positiveInt(_ key: String) throws(CompatError) -> Int? {
+        guard let value = self[key] else { return nil }
+        guard let number = value.intValue, number > 0 else { throw .invalid("\(key) must be a positive safe integer") }
+        return number
+    }
+
+    func int(_ key: String) throws(CompatError) -> Int? {
+        guard let value = self[key] else { return nil }
+        guard let number = value.intValue else { throw .invalid("\(key): Expected integer, received \(RequestBody.typeName(value))") }
+        return number
+    }
+}
