@@ -21,8 +21,12 @@ struct AgentMethods {
             let runId = ProtocolClock.uuid()
             let accepted = AgentFrames.accepted(runId: runId, acceptedAtMs: ProtocolClock.epochMs())
             cache.store(key, accepted)
-            responder.sendInterim(accepted)
             Task {
+                if let refusal = await runtime.admit(runId: runId, method: request.method, params: params, caller: request.caller) {
+                    cache.store(key, refusal)
+                    return responder.respond(refusal)
+                }
+                responder.sendInterim(accepted)
                 let final = await runtime.run(runId: runId, method: request.method, params: params, caller: request.caller, emit: emit)
                 cache.store(key, final)
                 responder.respond(final)
@@ -35,8 +39,14 @@ struct AgentMethods {
             let runId = ProtocolClock.uuid()
             let ack = MethodResponse.success(["runId": .string(runId), "status": "started"])
             cache.store(key, ack)
-            responder.respond(ack)
-            Task { _ = await runtime.run(runId: runId, method: request.method, params: params, caller: request.caller, emit: emit) }
+            Task {
+                if let refusal = await runtime.admit(runId: runId, method: request.method, params: params, caller: request.caller) {
+                    cache.store(key, refusal)
+                    return responder.respond(refusal)
+                }
+                responder.respond(ack)
+                _ = await runtime.run(runId: runId, method: request.method, params: params, caller: request.caller, emit: emit)
+            }
         }
         add(registry, "agent.wait") { request, responder in
             Self.async(request, responder, runtime: env.agentRuntime) { params, reader in
@@ -61,7 +71,7 @@ struct AgentMethods {
             }
         }
         do {
-            try registry.register("chat.history", sync: { request in try Self.history(env, request) })
+            try registry.register("chat.history", async: { request in try await Self.history(env, request) })
         } catch {
             preconditionFailure("core method chat.history registered twice: \(error)")
         }
@@ -119,16 +129,17 @@ struct AgentMethods {
         }
     }
 
-    /// `chat.history {sessionKey, limit?, maxChars?}`: no transcripts exist before the agent
-    /// runtime lands, so the canonical key comes back with no messages.
-    private static func history(_ env: ProtocolEnvironment, _ request: MethodRequest) throws -> JSONValue {
+    /// `chat.history {sessionKey, limit?, maxChars?}` from the runtime's transcripts; without
+    /// a runtime the canonical key comes back with no messages.
+    private static func history(_ env: ProtocolEnvironment, _ request: MethodRequest) async throws -> JSONValue {
         let params = try request.objectParams()
         var reader = SchemaReader()
         reader.closed(params, at: "", allowed: ["sessionKey", "limit", "maxChars"])
         let sessionKey = reader.string(params, "sessionKey", at: "", required: true, nonEmpty: true)
-        _ = reader.int(params, "limit", at: "", minimum: 1, maximum: 1000)
-        _ = reader.int(params, "maxChars", at: "", minimum: 1)
+        let limit = reader.int(params, "limit", at: "", minimum: 1, maximum: 1000)
+        let maxChars = reader.int(params, "maxChars", at: "", minimum: 1)
         guard reader.errors.isEmpty, let sessionKey else { throw request.invalidParams(reader.errors) }
+        if let runtime = env.agentRuntime { return await runtime.history(sessionKey: sessionKey, limit: limit ?? 200, maxChars: maxChars) }
         let view = AgentConfigView(config: env.settings().config, stateDir: env.stateDir)
         return ["sessionKey": .string(view.canonicalSessionKey(sessionKey)), "messages": []]
     }

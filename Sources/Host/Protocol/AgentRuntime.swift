@@ -16,4 +16,22 @@ public protocol AgentRuntime: Sendable {
 
     /// Aborts the runs of `sessionKey` (or only `runId`); returns the aborted run ids.
     func abort(sessionKey: String, runId: String?) async -> [String]
+
+    /// Admits a run before its `accepted`/`started` ack goes out (validation, and the user
+    /// turn made durable, so every acknowledged turn survives a crash). nil = admitted;
+    /// otherwise the response to send instead of the ack.
+    func admit(runId: String, method: String, params: JSONObject, caller: MethodCaller) async -> MethodResponse?
+
+    /// `chat.history` result `{sessionKey, sessionId?, messages[]}` for a session key as given.
+    func history(sessionKey: String, limit: Int, maxChars: Int?) async -> JSONValue
+}
+
+extension AgentRuntime {
+    /// Admits every run (runtimes that validate and persist inside `run`).
+    public func admit(runId: String, method: String, params: JSONObject, caller: MethodCaller) async -> MethodResponse? { nil }
+
+    /// No transcripts: the key as given with no messages.
+    public func history(sessionKey: String, limit: Int, maxChars: Int?) async -> JSONValue {
+        ["sessionKey": .string(sessionKey), "messages": []]
+    }
 }

@@ -25,6 +25,9 @@ public final class MethodRegistry: Sendable {
     private struct Entry {
         let owner: String
         let handler: Handler
+        /// Host-internal (`internal.*`, plugin-abi §5.6): dispatched only for plugin host
+        /// calls, never over WebSocket, and not announced in `features.methods`.
+        var isInternal = false
     }
 
     private struct Table {
@@ -48,8 +51,10 @@ public final class MethodRegistry: Sendable {
 
     /// Registers `name`. `scope` is the scope a plugin declares (`operator.read`, `write`
     /// or `admin`); host methods pass nil and are classified by the static table.
+    /// `isInternal` methods answer only `dispatch(_:responder:includingInternal: true)`.
     public func register(
-        _ name: String, owner: String = hostOwner, scope: OperatorScope? = nil, handler: @escaping Handler
+        _ name: String, owner: String = hostOwner, scope: OperatorScope? = nil, isInternal: Bool = false,
+        handler: @escaping Handler
     ) throws(MethodRegistrationError) {
         if let scope {
             do throws(MethodScopeRegistrationError) {
@@ -61,7 +66,7 @@ public final class MethodRegistry: Sendable {
         let clash: String? = table.withLock { t in
             if let existing = t.methods[name], existing.owner != owner { return existing.owner }
             if t.methods[name] == nil { t.methodOrder.append(name) }
-            t.methods[name] = Entry(owner: owner, handler: handler)
+            t.methods[name] = Entry(owner: owner, handler: handler, isInternal: isInternal)
             return nil
         }
         if let clash {
@@ -120,7 +125,7 @@ public final class MethodRegistry: Sendable {
     }
 
     /// Registered method names in registration order (`hello-ok.features.methods`).
-    public var methodNames: [String] { table.withLock { $0.methodOrder } }
+    public var methodNames: [String] { table.withLock { t in t.methodOrder.filter { t.methods[$0]?.isInternal == false } } }
 
     /// Announced event names (`hello-ok.features.events`).
     public var eventNames: [String] { table.withLock { $0.events.map(\.name) } }
@@ -133,14 +138,19 @@ public final class MethodRegistry: Sendable {
     }
 
     /// Authorizes, looks up and invokes `request.method`; every outcome goes through
-    /// `responder` (`FORBIDDEN`, `unknown method: <m>`, or the handler's answers).
+    /// `responder` (`FORBIDDEN`, `unknown method: <m>`, or the handler's answers). Internal
+    /// methods count as unknown unless `includingInternal` (plugin host calls only).
     /// Any thread; the handler runs on the calling thread.
-    public func dispatch(_ request: MethodRequest, responder: MethodResponder) {
+    public func dispatch(_ request: MethodRequest, responder: MethodResponder, includingInternal: Bool = false) {
         if let refusal = authorize(method: request.method, caller: request.caller) {
             responder.fail(refusal)
             return
         }
-        guard let handler = table.withLock({ $0.methods[request.method]?.handler }) else {
+        let handler = table.withLock { t -> Handler? in
+            guard let entry = t.methods[request.method], includingInternal || !entry.isInternal else { return nil }
+            return entry.handler
+        }
+        guard let handler else {
             responder.fail(.unknownMethod(request.method))
             return
         }

@@ -1,0 +1,254 @@
+import Synchronization
+
+/// The agent runtime (http.md §5.1, protocol.md §12.2–§12.5): admits runs (validated, user
+/// turn durable), serializes them per session key under a global concurrency cap, streams
+/// the model's output as `agent`/`chat` events, records the outcome (completed, failed,
+/// aborted or timed out) in the transcript, and answers `agent.wait`, `chat.abort` and
+/// `chat.history`. Implements the protocol's `AgentRuntime` seam and backs
+/// `internal.agent.run`.
+///
+/// Config is read through `config()` on every admission (hot reload applies to the next
+/// run); `maxConcurrent` is read once at construction. Thread-safe; blocking file I/O runs
+/// on the calling task, never on event-loop threads.
+public final class AgentRunner: AgentRuntime {
+    /// A run that passed admission and waits for `run`/`execute`.
+    struct Admitted: Sendable {
+        var request: AgentRunRequest
+        var session: SessionStore.Session
+    }
+
+    private let config: @Sendable () -> JSONValue
+    private let secret: @Sendable ([String]) -> String?
+    private let logger: Logger
+    let store: SessionStore
+    let runs = RunRegistry()
+    private let lanes = SessionLanes()
+    private let gate: AsyncGate
+    private let http: HTTPClient
+    private let pause: @Sendable (Int) async throws -> Void
+    private let admitted = Mutex<[String: Admitted]>([:])
+
+    /// - Parameters:
+    ///   - config: the current effective config snapshot (cheap; called per admission).
+    ///   - secret: the resolved value of a SecretRef at a config path (`apiKey`).
+    ///   - pause: waits between upstream retries (tests pass a shorter one).
+    init(
+        config: @escaping @Sendable () -> JSONValue, secret: @escaping @Sendable ([String]) -> String?, stateDir: String,
+        logger: Logger, http: HTTPClient,
+        pause: @escaping @Sendable (Int) async throws -> Void = { ms in try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000) }
+    ) {
+        self.config = config
+        self.secret = secret
+        self.logger = logger
+        self.http = http
+        self.pause = pause
+        store = SessionStore(stateDir: stateDir)
+        gate = AsyncGate(capacity: AgentCatalog(config: config()).maxConcurrent)
+    }
+
+    /// The agents of the current config.
+    func catalog() -> AgentCatalog { AgentCatalog(config: config()) }
+
+    /// The providers of the current config, API keys resolved.
+    func providers() -> [String: ProviderConfig] { ProviderConfig.all(config: config(), secret: secret) }
+
+    /// A router over the current providers.
+    func router() -> ModelRouter { ModelRouter(providers: providers(), http: http, pause: pause) }
+
+    // MARK: AgentRuntime
+
+    public func admit(runId: String, method: String, params: JSONObject, caller: MethodCaller) async -> MethodResponse? {
+        do throws(ProtocolError) {
+            _ = try admit(AgentRunRequest.fromProtocol(runId: runId, method: method, params: params, catalog: catalog()))
+            return nil
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    public func run(
+        runId: String, method: String, params: JSONObject, caller: MethodCaller,
+        emit: @escaping @Sendable (_ event: String, _ payload: JSONValue) -> Void
+    ) async -> MethodResponse {
+        let run: Admitted
+        if let ready = admitted.withLock({ $0.removeValue(forKey: runId) }) {
+            run = ready
+        } else {
+            do throws(ProtocolError) {
+                run = try admit(AgentRunRequest.fromProtocol(runId: runId, method: method, params: params, catalog: catalog()), hold: false)
+            } catch {
+                return AgentFrames.failed(runId: runId, message: error.message)
+            }
+        }
+        let emitter = RunEmitter(runId: runId, sessionKey: run.request.sessionKey, broadcast: emit)
+        return await execute(run, emitter: emitter).agentResponse(runId: runId)
+    }
+
+    public func wait(runId: String, timeoutMs: Int) async -> JSONValue? {
+        await runs.wait(runId: runId, timeoutMs: timeoutMs)
+    }
+
+    public func abort(sessionKey: String, runId: String?) async -> [String] {
+        runs.abort(sessionKey: catalog().canonicalSessionKey(sessionKey), runId: runId)
+    }
+
+    public func history(sessionKey: String, limit: Int, maxChars: Int?) async -> JSONValue {
+        let key = catalog().canonicalSessionKey(sessionKey)
+        guard let session = store.find(key: key, agentId: SessionKeys.agentId(of: key)) else {
+            return ["sessionKey": .string(key), "messages": []]
+        }
+        var rows = Array(Transcript.historyMessages(Transcript.turns(store.lines(of: session)), maxChars: maxChars).suffix(limit))
+        // protocol.md §11: at most 6 MiB, oldest rows dropped first.
+        var size = rows.reduce(0) { $0 + $1.serializedBytes().count + 1 }
+        while size > Self.maxHistoryBytes, !rows.isEmpty { size -= rows.removeFirst().serializedBytes().count + 1 }
+        return ["sessionKey": .string(key), "sessionId": .string(session.sessionId), "messages": .array(rows)]
+    }
+
+    static let maxHistoryBytes = 6 * 1024 * 1024
+
+    // MARK: Admission and execution
+
+    /// Validates the request, opens its session and makes the user turn durable.
+    /// `hold` keeps it for a later `run` with the same id (the WebSocket two-step).
+    @discardableResult
+    func admit(_ request: AgentRunRequest, hold: Bool = true) throws(ProtocolError) -> Admitted {
+        guard !request.candidates.isEmpty else {
+            throw ProtocolError(
+                .unavailable, "no model configured for agent \(request.agent.id) (set agents.defaults.model)",
+                details: ["reason": "format"])
+        }
+        guard runs.register(runId: request.runId, sessionKey: request.sessionKey) else {
+            throw .invalidRequest("run \(request.runId) already exists")
+        }
+        let now = ProtocolClock.epochMs()
+        let session: SessionStore.Session
+        do throws(SessionStore.WriteError) {
+            session = try store.open(key: request.sessionKey, agentId: request.agent.id, now: now) { entry in
+                if let label = request.label, entry["displayName"] == nil { entry["displayName"] = .string(label) }
+                entry["lastRunId"] = .string(request.runId)
+            }
+            try store.append(Transcript.user(runId: request.runId, text: request.message, timestamp: now), to: session)
+        } catch {
+            runs.finish(runId: request.runId, status: .error, error: error.description, at: now)
+            logger.error("agents", "run \(request.runId) refused: \(error)")
+            throw .unavailable("cannot persist the session: \(error)")
+        }
+        let run = Admitted(request: request, session: session)
+        if hold { admitted.withLock { $0[request.runId] = run } }
+        return run
+    }
+
+    /// Runs an admitted turn to its end (completed, failed, aborted or timed out), with its
+    /// outcome recorded before this returns. The work runs in its own task so `chat.abort`
+    /// and the timeout can cancel it (which closes the upstream connection).
+    func execute(_ run: Admitted, emitter: RunEmitter) async -> RunOutcome {
+        let task = Task { await self.perform(run, emitter: emitter) }
+        runs.setCancel(runId: run.request.runId) { task.cancel() }
+        return await task.value
+    }
+
+    /// Takes a run admitted with `hold` (internal callers admit and execute in one go).
+    func takeAdmitted(_ runId: String) -> Admitted? {
+        admitted.withLock { $0.removeValue(forKey: runId) }
+    }
+
+    private func perform(_ run: Admitted, emitter: RunEmitter) async -> RunOutcome {
+        let request = run.request
+        let runId = request.runId
+        var startedAt: Int?
+        var watchdog: Task<Void, Never>?
+        defer { watchdog?.cancel() }
+        do {
+            let (result, model) = try await lanes.withLane(request.sessionKey) {
+                try await gate.withSlot {
+                    try Task.checkCancellation()
+                    let start = ProtocolClock.epochMs()
+                    startedAt = start
+                    runs.markStarted(runId: runId, at: start)
+                    emitter.started(at: start)
+                    let runs = self.runs
+                    let timeoutNs = UInt64(request.timeoutSeconds) * 1_000_000_000
+                    watchdog = Task {
+                        try? await Task.sleep(nanoseconds: timeoutNs)
+                        if !Task.isCancelled { runs.timeOut(runId: runId) }
+                    }
+                    return try await complete(run, emitter: emitter)
+                }
+            }
+            let end = ProtocolClock.epochMs()
+            record(run, Transcript.assistant(
+                runId: runId, text: result.text, stopReason: result.stopReason, timestamp: end, model: model, usage: result.usage,
+                toolCalls: result.toolCalls), now: end) { entry in
+                entry["model"] = .string(model.description)
+                entry["lastRunStatus"] = "ok"
+                entry["inputTokens"] = .number(Double(result.usage.input))
+                entry["outputTokens"] = .number(Double(result.usage.output))
+            }
+            runs.finish(runId: runId, status: .ok, error: nil, at: end)
+            emitter.completed(result, startedAt: startedAt ?? end, endedAt: end)
+            return .completed(result, model: model, sessionId: run.session.sessionId, durationMs: end - (startedAt ?? end))
+        } catch {
+            let end = ProtocolClock.epochMs()
+            if let stop = runs.stopReason(runId: runId) {
+                let stopReason = stop == .timedOut ? "timeout" : "aborted"
+                record(run, Transcript.assistant(runId: runId, text: emitter.text, stopReason: stopReason, timestamp: end), now: end) { entry in
+                    entry["lastRunStatus"] = .string(stopReason)
+                }
+                runs.finish(runId: runId, status: stop == .timedOut ? .timeout : .aborted, error: stop == .timedOut ? "timeout" : nil, at: end)
+                emitter.stopped(stopReason: stopReason, startedAt: startedAt, endedAt: end)
+                return .stopped(stop, timeoutSeconds: request.timeoutSeconds)
+            }
+            let failure = error as? ProviderError ?? ProviderError(reason: .unknown, message: "run failed: \(error)")
+            record(run, Transcript.assistant(
+                runId: runId, text: emitter.text, stopReason: "error", timestamp: end, error: failure.message), now: end) { entry in
+                entry["lastRunStatus"] = "error"
+            }
+            runs.finish(runId: runId, status: .error, error: failure.message, at: end)
+            emitter.failed(failure, startedAt: startedAt, endedAt: end)
+            logger.warn("agents", "run \(runId) failed", [("reason", .string(failure.reason.rawValue)), ("error", .string(failure.message))])
+            return .failed(failure)
+        }
+    }
+
+    /// Prompt = agent `systemPrompt` + `extraSystemPrompt`, the session's earlier turns, then
+    /// the current message (http.md §5.1); completed over the model chain.
+    private func complete(_ run: Admitted, emitter: RunEmitter) async throws -> (result: ProviderResult, model: ModelRef) {
+        let request = run.request
+        var messages: [ChatMessage] = []
+        let system = [request.agent.systemPrompt, request.extraSystemPrompt].compactMap { $0 }.filter { !$0.isEmpty }
+        if !system.isEmpty { messages.append(ChatMessage(role: "system", text: system.joined(separator: "\n\n"))) }
+        messages += Transcript.promptHistory(Transcript.turns(store.lines(of: run.session)), before: request.runId)
+        let logger = self.logger
+        return try await router().complete(
+            candidates: request.candidates,
+            makeRequest: { ref, provider throws(ProviderError) in
+                var current = ChatMessage(role: "user", text: request.message)
+                if !request.images.isEmpty && provider.api != .echo {
+                    guard provider.model(ref.model)?.acceptsImages == true else {
+                        throw ProviderError(reason: .format, status: 400, message: "Invalid image_url content in `messages`.")
+                    }
+                    current.images = request.images
+                }
+                return ProviderRequest(
+                    model: ref.model, messages: messages + [current], tools: request.clientTools, toolChoice: request.toolChoice,
+                    sampling: request.sampling, currentMessage: request.message)
+            },
+            onDelta: { emitter.assistant($0) },
+            onFailure: { ref, error in
+                logger.warn("agents", "model \(ref) failed for run \(request.runId)", [
+                    ("reason", .string(error.reason.rawValue)), ("status", error.status.map { .number(Double($0)) } ?? .null),
+                ])
+            })
+    }
+
+    /// Appends the closing line and updates the index; a failed write is logged (the run's
+    /// answer is still sent: its user turn is already durable).
+    private func record(_ run: Admitted, _ line: JSONValue, now: Int, _ update: (inout JSONObject) -> Void) {
+        do throws(SessionStore.WriteError) {
+            try store.append(line, to: run.session)
+            try store.updateEntry(run.session, now: now, update)
+        } catch {
+            logger.error("agents", "cannot record run \(run.request.runId): \(error)")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// The host methods plugins call through `call_method` (plugin-abi §5.6), registered as
+/// internal (never reachable over WebSocket):
+///
+/// - `internal.agent.run {agentId?, sessionKey?, runId?, message, extraSystemPrompt?, images?,
+///   clientTools?, model?, allowModelOverride?, streamParams?, timeoutSeconds?, label?,
+///   messageChannel?, …}` — interim frames are the run's `agent` event payloads
+///   `{runId, seq, stream:"lifecycle"|"assistant", ts, data}` (first a lifecycle
+///   `{phase:"accepted"}` once the user turn is durable); the result is
+///   `{payloads:[{text}], meta:{stopReason, pendingToolCalls:[{id,name,arguments}], usage:{input,output,total}, …}}`;
+///   errors are `{code, message, details:{reason, status?, code?}}` with the failover reasons
+///   of http.md §4.4 (`AGENT_TIMEOUT` for a run timeout, `INVALID_REQUEST` for bad params).
+///   Cancelling the call aborts the run and the upstream request. `operator.write`;
+///   `allowModelOverride` with `model` also needs `operator.admin`.
+/// - `internal.embeddings.create {agentId?, input[], model?, dimensions?}` →
+///   `{vectors:[[Float]], model}` through the agent's `memorySearch` provider. `operator.write`.
+///
+/// Handlers return at once and finish in tasks. Value type: any thread.
+struct InternalAgentMethods {
+    let runner: AgentRunner
+    let broadcast: RunEmitter.Broadcast?
+
+    static let runMethod = "internal.agent.run"
+    static let embeddingsMethod = "internal.embeddings.create"
+
+    func register(in registry: MethodRegistry) throws(MethodRegistrationError) {
+        let runner = self.runner
+        let broadcast = self.broadcast
+        try registry.register(Self.runMethod, scope: .write, isInternal: true) { request, responder in
+            Self.run(request, responder, runner: runner, broadcast: broadcast)
+        }
+        try registry.register(Self.embeddingsMethod, scope: .write, isInternal: true) { request, responder in
+            Task {
+                do throws(ProtocolError) {
+                    responder.succeed(try await EmbeddingsService(runner: runner).create(request.objectParams()))
+                } catch {
+                    responder.fail(error)
+                }
+            }
+        }
+    }
+
+    private static func run(_ request: MethodRequest, _ responder: MethodResponder, runner: AgentRunner, broadcast: RunEmitter.Broadcast?) {
+        let admitted: AgentRunner.Admitted
+        do throws(ProtocolError) {
+            let params = try request.objectParams()
+            let runRequest = try AgentRunRequest.fromInternal(
+                params: params, catalog: runner.catalog(), providers: runner.providers(),
+                canOverrideModel: request.caller.scopes.contains(.admin))
+            admitted = try runner.admit(runRequest, hold: false)
+        } catch {
+            responder.fail(error)
+            return
+        }
+        let runId = admitted.request.runId
+        let sessionKey = admitted.request.sessionKey
+        responder.onCancel { _ = runner.runs.abort(sessionKey: sessionKey, runId: runId) }
+        let emitter = RunEmitter(runId: runId, sessionKey: sessionKey, broadcast: broadcast) { payload in
+            responder.sendInterim(.success(payload))
+        }
+        responder.sendInterim(.success(AgentFrames.agentEvent(
+            runId: runId, seq: 0, stream: "lifecycle", data: ["phase": "accepted", "sessionKey": .string(sessionKey)],
+            tsMs: ProtocolClock.epochMs())))
+        Task {
+            let outcome = await runner.execute(admitted, emitter: emitter)
+            if let result = outcome.result {
+                responder.succeed(result)
+            } else {
+                responder.fail(outcome.error ?? .unavailable("run failed"))
+            }
+        }
+    }
+}

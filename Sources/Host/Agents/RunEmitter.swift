@@ -1,0 +1,115 @@
+import Synchronization
+
+/// Emits the events of one run (protocol.md §10.2): `agent` events
+/// `{runId, seq, stream, ts, data}` (lifecycle `start`/`end`/`error`, assistant deltas as
+/// `{text, delta}` or replacements as `{text, replace:true}`) and `chat` events
+/// (`delta`/`final`/`aborted`/`error`), each stream with its own per-run `seq` from 1.
+/// `broadcast` sends to the event bus; `frame` (internal runs) forwards each `agent` event
+/// payload to the calling plugin as an interim frame. Thread-safe (mutex for the counters);
+/// a run emits from its one task.
+final class RunEmitter: Sendable {
+    typealias Broadcast = @Sendable (_ event: String, _ payload: JSONValue) -> Void
+
+    let runId: String
+    let sessionKey: String
+    private let broadcast: Broadcast?
+    private let frame: (@Sendable (JSONValue) -> Void)?
+    private let state = Mutex((agentSeq: 0, chatSeq: 0, text: ""))
+
+    init(runId: String, sessionKey: String, broadcast: Broadcast?, frame: (@Sendable (JSONValue) -> Void)? = nil) {
+        self.runId = runId
+        self.sessionKey = sessionKey
+        self.broadcast = broadcast
+        self.frame = frame
+    }
+
+    /// The assistant text so far.
+    var text: String { state.withLock { $0.text } }
+
+    func started(at ms: Int) {
+        agent("lifecycle", ["phase": "start", "startedAt": .number(Double(ms))])
+    }
+
+    /// Applies a provider delta and emits it.
+    func assistant(_ delta: ProviderDelta) {
+        let now = ProtocolClock.epochMs()
+        switch delta {
+        case .text(let piece):
+            guard !piece.isEmpty else { return }
+            let text = state.withLock { s -> String in
+                s.text += piece
+                return s.text
+            }
+            agent("assistant", ["text": .string(text), "delta": .string(piece)])
+            chat(.delta(text: piece, replace: nil), message: Self.message(text, now))
+        case .replace(let text):
+            state.withLock { $0.text = text }
+            agent("assistant", ["text": .string(text), "replace": true])
+            chat(.delta(text: text, replace: true), message: Self.message(text, now))
+        }
+    }
+
+    /// The run completed.
+    func completed(_ result: ProviderResult, startedAt: Int, endedAt: Int) {
+        agent("lifecycle", [
+            "phase": "end", "startedAt": .number(Double(startedAt)), "endedAt": .number(Double(endedAt)),
+            "stopReason": .string(result.stopReason),
+        ])
+        chat(.final(stopReason: result.stopReason), message: Self.message(result.text, endedAt), usage: result.usage.json)
+    }
+
+    /// The run was aborted (or timed out, `stopReason` `timeout`) with what had streamed.
+    func stopped(stopReason: String, startedAt: Int?, endedAt: Int) {
+        var data = JSONObject([("phase", "end"), ("endedAt", .number(Double(endedAt))), ("aborted", true), ("stopReason", .string(stopReason))])
+        if let startedAt { data["startedAt"] = .number(Double(startedAt)) }
+        agent("lifecycle", .object(data))
+        let text = self.text
+        chat(.aborted(stopReason: stopReason), message: text.isEmpty ? nil : Self.message(text, endedAt))
+    }
+
+    /// The run failed.
+    func failed(_ error: ProviderError, startedAt: Int?, endedAt: Int) {
+        var data = JSONObject([
+            ("phase", "error"), ("error", .string(error.message)), ("reason", .string(error.reason.rawValue)),
+            ("endedAt", .number(Double(endedAt))),
+        ])
+        if let startedAt { data["startedAt"] = .number(Double(startedAt)) }
+        agent("lifecycle", .object(data))
+        chat(.error(message: error.message, kind: Self.errorKind(error.reason)))
+    }
+
+    // MARK: Sending
+
+    private func agent(_ stream: String, _ data: JSONValue) {
+        let seq = state.withLock { s -> Int in
+            s.agentSeq += 1
+            return s.agentSeq
+        }
+        let payload = AgentFrames.agentEvent(runId: runId, seq: seq, stream: stream, data: data, tsMs: ProtocolClock.epochMs())
+        broadcast?("agent", payload)
+        frame?(payload)
+    }
+
+    private func chat(_ state: AgentFrames.ChatState, message: JSONValue? = nil, usage: JSONValue? = nil) {
+        guard let broadcast else { return }
+        let seq = self.state.withLock { s -> Int in
+            s.chatSeq += 1
+            return s.chatSeq
+        }
+        broadcast("chat", AgentFrames.chatEvent(runId: runId, sessionKey: sessionKey, seq: seq, state: state, message: message, usage: usage))
+    }
+
+    /// `{role:"assistant", content:[{type:"text", text}], timestamp}`.
+    static func message(_ text: String, _ timestamp: Int) -> JSONValue {
+        ["role": "assistant", "content": [["type": "text", "text": .string(text)]], "timestamp": .number(Double(timestamp))]
+    }
+
+    /// `chat` `errorKind` (§10.2) of a failover reason.
+    static func errorKind(_ reason: FailoverReason) -> String {
+        switch reason {
+        case .timeout: "timeout"
+        case .rateLimit: "rate_limit"
+        default: "unknown"
+        }
+    }
+}

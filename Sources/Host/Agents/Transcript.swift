@@ -1,0 +1,108 @@
+/// The JSONL transcript format of a session (`<stateDir>/agents/<agentId>/sessions/<sessionId>.jsonl`),
+/// append-only, one JSON object per line:
+///
+/// - `{"type":"session","version":1,"sessionId","sessionKey","agentId","timestamp"}` first;
+/// - `{"type":"message","role":"user","runId","timestamp","text"}` when a run is admitted;
+/// - `{"type":"message","role":"assistant","runId","timestamp","text","stopReason",
+///   "provider"?,"model"?,"usage"?,"toolCalls"?,"error"?,"aborted"?}` when it ends
+///   (`stopReason` `aborted`/`timeout`/`error` for runs that did not complete; `text` is
+///   what had streamed).
+///
+/// User lines are written at admission while an earlier run of the session may still be
+/// going, so readers group lines by `runId` in order of admission. Pure functions: any thread.
+enum Transcript {
+    /// One run of a session: its user message and, once finished, its assistant line.
+    struct Turn: Equatable {
+        var runId: String
+        var user: JSONObject?
+        var assistant: JSONObject?
+    }
+
+    static func header(sessionId: String, sessionKey: String, agentId: String, timestamp: Int) -> JSONValue {
+        [
+            "type": "session", "version": 1, "sessionId": .string(sessionId), "sessionKey": .string(sessionKey),
+            "agentId": .string(agentId), "timestamp": .number(Double(timestamp)),
+        ]
+    }
+
+    static func user(runId: String, text: String, timestamp: Int) -> JSONValue {
+        ["type": "message", "role": "user", "runId": .string(runId), "timestamp": .number(Double(timestamp)), "text": .string(text)]
+    }
+
+    /// The closing line of a run.
+    static func assistant(
+        runId: String, text: String, stopReason: String, timestamp: Int, model: ModelRef? = nil, usage: TokenUsage? = nil,
+        toolCalls: [ProviderToolCall] = [], error: String? = nil
+    ) -> JSONValue {
+        var line = JSONObject([
+            ("type", "message"), ("role", "assistant"), ("runId", .string(runId)), ("timestamp", .number(Double(timestamp))),
+            ("text", .string(text)), ("stopReason", .string(stopReason)),
+        ])
+        if let model {
+            line["provider"] = .string(model.provider)
+            line["model"] = .string(model.model)
+        }
+        if let usage { line["usage"] = usage.json }
+        if !toolCalls.isEmpty { line["toolCalls"] = .array(toolCalls.map(\.json)) }
+        if let error { line["error"] = .string(error) }
+        if stopReason == "aborted" || stopReason == "timeout" { line["aborted"] = true }
+        return .object(line)
+    }
+
+    /// Parses JSONL text; unreadable lines (a torn last line after a crash) are skipped.
+    static func parse(_ bytes: [UInt8]) -> [JSONObject] {
+        bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            guard case .object(let object)? = try? JSONParser.parse(Array(line)) else { return nil }
+            return object
+        }
+    }
+
+    /// Message lines grouped per run, in order of admission.
+    static func turns(_ lines: [JSONObject]) -> [Turn] {
+        var turns: [Turn] = []
+        var index: [String: Int] = [:]
+        for line in lines where line["type"]?.stringValue == "message" {
+            guard let runId = line["runId"]?.stringValue else { continue }
+            let position = index[runId] ?? {
+                turns.append(Turn(runId: runId))
+                index[runId] = turns.count - 1
+                return turns.count - 1
+            }()
+            if line["role"]?.stringValue == "user" { turns[position].user = line } else { turns[position].assistant = line }
+        }
+        return turns
+    }
+
+    /// Prompt history from the turns admitted before `runId` (all turns when it is absent):
+    /// user texts and non-empty assistant texts.
+    static func promptHistory(_ turns: [Turn], before runId: String) -> [ChatMessage] {
+        var messages: [ChatMessage] = []
+        for turn in turns {
+            if turn.runId == runId { break }
+            if let text = turn.user?["text"]?.stringValue { messages.append(ChatMessage(role: "user", text: text)) }
+            if let text = turn.assistant?["text"]?.stringValue, !text.isEmpty { messages.append(ChatMessage(role: "assistant", text: text)) }
+        }
+        return messages
+    }
+
+    /// `chat.history` rows: `{role, content:[{type:"text",text}], timestamp, runId, stopReason?}`;
+    /// assistant lines without text (tool-call-only or failed before output) are left out.
+    /// Texts are cut to `maxChars` when given.
+    static func historyMessages(_ turns: [Turn], maxChars: Int?) -> [JSONValue] {
+        var rows: [JSONValue] = []
+        for turn in turns {
+            for line in [turn.user, turn.assistant].compactMap({ $0 }) {
+                guard var text = line["text"]?.stringValue, !text.isEmpty else { continue }
+                if let maxChars, text.count > maxChars { text = String(text.prefix(maxChars)) }
+                var row = JSONObject([
+                    ("role", line["role"] ?? "user"), ("content", [["type": "text", "text": .string(text)]]),
+                    ("timestamp", line["timestamp"] ?? 0), ("runId", .string(turn.runId)),
+                ])
+                if let stop = line["stopReason"] { row["stopReason"] = stop }
+                if line["aborted"]?.boolValue == true { row["aborted"] = true }
+                rows.append(.object(row))
+            }
+        }
+        return rows
+    }
+}
