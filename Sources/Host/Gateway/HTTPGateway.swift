@@ -58,8 +58,19 @@ struct WebSocketUpgrade {
 public final class HTTPGateway: Sendable {
     let log: Logger
     let timeouts: HTTPTimeouts
-    private let policy: Mutex<HTTPPolicy>
-    private let table: Mutex<RouteTable>
+    /// Policy and routes of the configuration in force, swapped whole; a request holds one
+    /// reference for its whole routing decision.
+    private final class Snapshot: Sendable {
+        let policy: HTTPPolicy
+        let routes: RouteTable
+
+        init(policy: HTTPPolicy, routes: RouteTable) {
+            self.policy = policy
+            self.routes = routes
+        }
+    }
+
+    private let snapshot: Mutex<Snapshot>
     private let draining = Atomic<Bool>(false)
     private let pluginsReady = Atomic<Bool>(false)
     private let requestIDs = Atomic<UInt64>(0)
@@ -68,37 +79,42 @@ public final class HTTPGateway: Sendable {
     public init(log: Logger, timeouts: HTTPTimeouts, policy: HTTPPolicy, routes: RouteTable) {
         self.log = log
         self.timeouts = timeouts
-        self.policy = Mutex(policy)
-        self.table = Mutex(routes)
+        snapshot = Mutex(Snapshot(policy: policy, routes: routes))
     }
 
     // MARK: Configuration (any thread)
 
     /// Installs the policy of a new configuration snapshot; the next request uses it.
     public func update(policy newPolicy: HTTPPolicy) {
-        policy.withLock { $0 = newPolicy }
+        snapshot.withLock { $0 = Snapshot(policy: newPolicy, routes: $0.routes) }
     }
 
     /// The policy in force.
-    public var currentPolicy: HTTPPolicy { policy.withLock { $0 } }
+    public var currentPolicy: HTTPPolicy { current.policy }
+
+    private var current: Snapshot { snapshot.withLock { $0 } }
 
     /// Replaces every route of `owner` with `routes`, atomically; on a conflict nothing changes.
     public func installRoutes(owner: String, routes: [Route]) throws(RouteTable.Conflict) {
-        try table.withLock { (table: inout RouteTable) throws(RouteTable.Conflict) in
-            var next = table
+        try snapshot.withLock { (current: inout Snapshot) throws(RouteTable.Conflict) in
+            var next = current.routes
             next.removeRoutes(ownedBy: owner)
             for route in routes { try next.add(route, replacingOwner: true) }
-            table = next
+            current = Snapshot(policy: current.policy, routes: next)
         }
     }
 
     /// Removes every route of `owner`.
     public func removeRoutes(owner: String) {
-        table.withLock { $0.removeRoutes(ownedBy: owner) }
+        snapshot.withLock { current in
+            var next = current.routes
+            next.removeRoutes(ownedBy: owner)
+            current = Snapshot(policy: current.policy, routes: next)
+        }
     }
 
     /// Every route currently installed.
-    public var routes: [Route] { table.withLock { $0.routes } }
+    public var routes: [Route] { current.routes.routes }
 
     /// Once true, unclaimed paths answer `404` instead of `503` (http.md §2.3 stage 6).
     public func setPluginsReady(_ ready: Bool) { pluginsReady.store(ready, ordering: .releasing) }
@@ -129,7 +145,8 @@ public final class HTTPGateway: Sendable {
         case .failure(let error):
             return .respond(.text(error.status, HTTPResponseHead.reasonPhrase(for: error.status)), close: true)
         }
-        let policy = self.policy.withLock { $0 }
+        let snapshot = current
+        let policy = snapshot.policy
         guard policy.addresses.hostHeaderAllowed(head.headers["host"]) else {
             return .respond(.text(421, "Misdirected Request"), close: true)
         }
@@ -138,7 +155,7 @@ public final class HTTPGateway: Sendable {
         for warning in address.warnings { log.warn("http", warning.message, [("remote", .string(connection.peer.host))]) }
         if head.isWebSocketUpgrade { return upgrade(head, path: path, address: address) }
 
-        let candidates = table.withLock { $0.candidates(for: path.matchKey) }
+        let candidates = snapshot.routes.candidates(for: path.matchKey)
         guard let first = candidates.first else { return .respond(unclaimedResponse(), close: false) }
         if let methods = first.methods, !methods.contains(head.method.rawValue) {
             return .respond(.text(405, "Method Not Allowed", headers: [("Allow", first.allowHeader)]), close: false)
@@ -184,7 +201,7 @@ public final class HTTPGateway: Sendable {
         if let bodyLength { all.append(("Content-Length", String(bodyLength))) }
         all.append(("X-Content-Type-Options", "nosniff"))
         all.append(("Referrer-Policy", "no-referrer"))
-        if let hsts = policy.withLock({ $0.strictTransportSecurity }) { all.append(("Strict-Transport-Security", hsts)) }
+        if let hsts = current.policy.strictTransportSecurity { all.append(("Strict-Transport-Security", hsts)) }
         if !keepAlive { all.append(("Connection", "close")) }
         HTTPResponseHead(status: status, headers: all).write(into: &out)
     }

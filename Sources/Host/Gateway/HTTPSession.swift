@@ -207,11 +207,13 @@ final class HTTPSession: ConnectionProtocol {
         let responder = HTTPResponder(session: LoopBound(value: self, loop: connection.loop), generation: generation)
         dispatch.responder = responder
         state = .handling(dispatch)
-        connection.setReading(false)
         let request = gateway.makeRequest(dispatch, route: route, connection: connection)
         if route.handler.runsOnLoop {
+            // Usually answered before we return to epoll, so reading need not be paused
+            // (that would cost two epoll_ctl calls per request); `process` pauses it if not.
             apply(route.handler.handle(request, responder: responder), responder: responder)
         } else {
+            connection.setReading(false)
             let session = LoopBound(value: self, loop: connection.loop)
             let generation = self.generation
             DispatchQueue.global().async {
