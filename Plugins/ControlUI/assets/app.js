@@ -572,7 +572,7 @@ function refreshView() {
 function takeFragmentToken() {
   const match = /(?:^|&)token=([^&]*)/.exec(location.hash.slice(1));
   if (!match) return;
-  history.replaceState(null, "", location.pathname + location.search);
+  history.replaceState(null, "", location.pathname);
   const token = decodeURIComponent(match[1]);
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
 }

@@ -1,0 +1,191 @@
+"""The Control UI in a real browser (http.md §10.2–§10.3, §11 rules 1, 15, 19): headless
+Chromium driven over CDP loads the page from the gateway, connects with a typed token and a
+WebCrypto Ed25519 device identity, shows health, presence and sessions, streams a chat reply
+from the echo provider, and never contacts a URL taken from the query string. Screenshots go
+to the test output directory."""
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from cdp import Browser, chromium_version, find_chromium
+from conftest import ARTIFACTS, TEST_TOKEN
+
+CHROMIUM = find_chromium()
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium not found: install the apt package `chromium` (or set OPENCLAW_CHROMIUM)")
+
+ECHO_CONFIG = {
+    "models": {"providers": {"echo": {"api": "echo"}}},
+    "agents": {"defaults": {"model": "echo/echo"}},
+}
+
+
+@pytest.fixture
+def ui_gateway(start_gateway, oc_env):
+    config = oc_env.base_config()
+    config.update(ECHO_CONFIG)
+    oc_env.write_config(config)
+    gw = start_gateway()
+    assert gw.wait_ready(), "plugins did not finish init"
+    return gw
+
+
+@pytest.fixture
+def page(tmp_path):
+    # Chromium before 137 has WebCrypto Ed25519 only behind this flag (http.md §10.2).
+    extra = ["--enable-experimental-web-platform-features"] if chromium_version(CHROMIUM) < (137,) else []
+    with Browser(CHROMIUM, tmp_path / "chromium", extra_args=extra) as browser:
+        yield browser.page
+
+
+def text(page, element_id: str) -> str:
+    return page.evaluate(f"document.getElementById({json.dumps(element_id)}).textContent")
+
+
+def connect_with_token(page, token: str):
+    page.evaluate(f"""(() => {{
+        document.getElementById('secret').value = {json.dumps(token)};
+        document.getElementById('connect-form').requestSubmit();
+        return true; }})()""")
+
+
+def wait_state(page, state: str, timeout: float = 15):
+    page.wait_for(f"document.getElementById('state').textContent === {json.dumps(state)}", timeout,
+                  what=f"state {state!r} (now {text(page, 'state')!r}, notice {text(page, 'notice')!r})")
+
+
+def click_tab(page, view: str):
+    page.evaluate(f"document.querySelector('nav a[data-view={view}]').click(), true")
+    page.wait_for(f"!document.getElementById('view-{view}').hidden", what=f"{view} view")
+
+
+def screenshot(page, name: str):
+    page.screenshot(ARTIFACTS / "control-ui" / f"{name}.png")
+
+
+def open_connected(page, gw, path: str = "/"):
+    page.navigate(gw.url + path)
+    assert text(page, "state") == "disconnected"
+    connect_with_token(page, TEST_TOKEN)
+    wait_state(page, "connected")
+
+
+def assert_clean_console(page):
+    problems = [line for line in page.console() if line.startswith(("error", "exception"))]
+    assert not problems, problems
+
+
+def test_connect_overview_sessions_logs_settings(ui_gateway, page):
+    gw = ui_gateway
+    open_connected(page, gw)
+
+    # Overview: version, auth mode, health and this browser's presence row.
+    page.wait_for("document.getElementById('health-badge').textContent === 'ok'", what="health ok")
+    facts = text(page, "gateway-facts")
+    assert "Auth mode" in facts and "token" in facts
+    page.wait_for("[...document.querySelectorAll('#presence-rows td')].some(td => td.textContent === 'ui')",
+                  what="presence row of this browser")
+
+    # Token kept for this tab, keyed by the socket URL; a device token came back for the device.
+    ws_url = f"ws://127.0.0.1:{gw.port}/"
+    assert page.evaluate(f"sessionStorage.getItem('openclaw.token.v1:{ws_url}')") == TEST_TOKEN
+    device = page.evaluate("JSON.parse(localStorage.getItem('openclaw.device.auth.v1'))")
+    assert device and device["token"] and len(device["deviceId"]) == 64
+    assert TEST_TOKEN not in page.evaluate("location.href")
+    screenshot(page, "overview")
+
+    click_tab(page, "sessions")
+    assert page.evaluate("location.pathname") == "/sessions"
+    page.wait_for("document.querySelectorAll('#session-rows tr').length > 0 || !document.getElementById('sessions-empty').hidden",
+                  what="sessions table")
+    click_tab(page, "logs")
+    page.wait_for("document.getElementById('logs-output').textContent.length > 0", what="log lines")
+    click_tab(page, "config")
+    page.wait_for("document.getElementById('config-raw').textContent.includes('gateway')", what="config text")
+    assert TEST_TOKEN not in text(page, "config-raw"), "config.get output is redacted"
+    click_tab(page, "settings")
+    page.wait_for("document.querySelectorAll('#settings-rows input:not([disabled])').length === 7", what="settings toggles")
+    screenshot(page, "settings")
+    assert_clean_console(page)
+
+
+def test_chat_streams_echo_reply(ui_gateway, page):
+    """http.md §5.4: the echo provider answers "echo: " + the message, one delta per word."""
+    open_connected(page, ui_gateway, "/chat")
+    assert page.evaluate("document.getElementById('chat-session').value") == "agent:main:main"
+    page.evaluate("""(() => {
+        document.getElementById('chat-input').value = 'hello from the browser';
+        document.getElementById('chat-form').requestSubmit();
+        return true; })()""")
+    outcome = page.wait_for("""(() => {
+        const done = document.querySelector('.bubble.assistant.final .text, .bubble.error .text');
+        return done && done.textContent; })()""", timeout=20, what="assistant reply")
+    if outcome == "agent runtime unavailable":
+        pytest.skip("the agent runtime is not built yet: chat.send answers UNAVAILABLE")
+    assert outcome == "echo: hello from the browser"
+    users = page.evaluate("[...document.querySelectorAll('.bubble.user .text')].map(n => n.textContent)")
+    assert users == ["hello from the browser"]
+    screenshot(page, "chat")
+    assert_clean_console(page)
+
+
+def test_settings_toggle_patches_config(ui_gateway, page):
+    gw = ui_gateway
+    open_connected(page, gw, "/settings")
+    page.wait_for("document.querySelectorAll('#settings-rows input:not([disabled])').length === 7", what="enabled toggles")
+    page.evaluate("""(() => {
+        const row = [...document.querySelectorAll('#settings-rows tr')]
+            .find(tr => tr.textContent.includes('gateway.http.endpoints.chatCompletions.enabled'));
+        row.querySelector('input').click();
+        return true; })()""")
+    page.wait_for("document.getElementById('settings-result').textContent.includes('chatCompletions.enabled = true')",
+                  what="patch result")
+    assert gw.oc.read_config()["gateway"]["http"]["endpoints"]["chatCompletions"]["enabled"] is True
+
+
+def test_fragment_token_is_taken_once_and_removed(ui_gateway, page):
+    gw = ui_gateway
+    page.navigate(f"{gw.url}/overview#token={TEST_TOKEN}")
+    wait_state(page, "connected")
+    assert page.evaluate("location.hash") == ""
+    assert TEST_TOKEN not in page.evaluate("location.href")
+    # Reloading reconnects from sessionStorage without the fragment.
+    page.navigate(f"{gw.url}/overview")
+    wait_state(page, "connected")
+
+
+def test_wrong_token_shows_unauthorized_without_retrying(ui_gateway, page):
+    page.navigate(ui_gateway.url + "/")
+    connect_with_token(page, "not-the-token")
+    wait_state(page, "unauthorized")
+    assert "token mismatch" in text(page, "notice")
+    assert "1008" in text(page, "close-reason")
+    assert text(page, "connect-button") == "Connect"
+
+
+def test_query_gateway_url_and_token_are_ignored(ui_gateway, page):
+    """Rule 1: a URL-chosen endpoint never gets a connection (nor the token)."""
+    with socket.socket() as trap:
+        trap.bind(("127.0.0.1", 0))
+        trap.listen(4)
+        trap.settimeout(0.5)
+        evil = f"ws://127.0.0.1:{trap.getsockname()[1]}/"
+        page.navigate(f"{ui_gateway.url}/?gatewayUrl={evil}&token={TEST_TOKEN}")
+        page.evaluate("new Promise(r => setTimeout(r, 1500))")
+        with pytest.raises(socket.timeout):
+            trap.accept()
+    assert text(page, "state") == "disconnected"
+    assert page.evaluate("document.getElementById('secret').value") == ""
+
+
+def test_restart_reconnects_with_backoff(ui_gateway, page, start_gateway):
+    gw = ui_gateway
+    open_connected(page, gw)
+    gw.stop()
+    page.wait_for("!document.getElementById('banner').hidden", what="shutdown banner")
+    page.wait_for("document.getElementById('close-reason').textContent.includes('1012')", what="close 1012")
+    start_gateway(port=gw.port)
+    wait_state(page, "connected", timeout=20)
