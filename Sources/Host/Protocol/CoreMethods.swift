@@ -36,6 +36,7 @@ struct CoreMethods {
         }
         add("logs.tail") { request in try LogTail.tail(file: env.logger.currentFile, request: request) }
         ConfigMethods(environment: env).register(in: registry)
+        PairingMethods(pairing: gateway.pairing, events: gateway.events).register(in: registry)
         AgentMethods(environment: env, events: gateway.events, cache: IdempotencyCache()).register(in: registry)
     }
 

@@ -68,37 +68,61 @@ final class DevicePairingStore: Sendable {
         OperatorScopeSet(names: Self.strings(state.withLock { $0.paired[deviceId]?["scopes"] }))
     }
 
-    /// Approves `claim` at once (local auto-approval), merging roles and scopes into any
-    /// existing record, and drops the device's pending requests. Returns the
-    /// `device.pair.resolved` payload.
+    /// Approves `claim` at once (local auto-approval) and drops the device's pending
+    /// requests. Returns the `device.pair.resolved` payload.
     func approve(_ claim: Claim, nowMs: Int = ProtocolClock.epochMs()) -> JSONValue {
         let requestId = ProtocolClock.uuid()
         state.withLock { s in
-            var record = s.paired[claim.deviceId]?.objectValue ?? JSONObject([
-                ("deviceId", .string(claim.deviceId)), ("createdAtMs", .number(Double(nowMs))),
-            ])
-            record["publicKey"] = .string(claim.publicKey)
-            record["clientId"] = .string(claim.clientId)
-            record["clientMode"] = .string(claim.clientMode)
-            record["platform"] = .string(claim.platform)
-            if let name = claim.displayName { record["displayName"] = .string(name) }
-            record["role"] = .string(claim.role.rawValue)
-            var roles = Self.strings(record["roles"])
-            if !roles.contains(claim.role.rawValue) { roles.append(claim.role.rawValue) }
-            record["roles"] = .array(roles.map { .string($0) })
-            let scopes = OperatorScopeSet(names: Self.strings(record["scopes"])).union(OperatorScopeSet(names: claim.scopes))
-            record["scopes"] = .array(scopes.names.map { .string($0) })
-            record["approvedAtMs"] = .number(Double(nowMs))
-            s.paired[claim.deviceId] = .object(record)
-            for (id, request) in s.pending.entries where request["deviceId"]?.stringValue == claim.deviceId {
-                s.pending[id] = nil
-            }
+            Self.merge(claim, into: &s, nowMs: nowMs)
             persist(s)
         }
-        return [
-            "requestId": .string(requestId), "deviceId": .string(claim.deviceId), "decision": "approved",
-            "ts": .number(Double(nowMs)),
-        ]
+        return Self.resolution(requestId: requestId, deviceId: claim.deviceId, decision: "approved", nowMs: nowMs)
+    }
+
+    /// Approves the pending request `requestId` (`device.pair.approve`): the device gets the
+    /// role and scopes it asked for. Returns the `device.pair.resolved` payload and the
+    /// device's record as `device.pair.list` shows it; nil for an unknown request.
+    func approve(requestId: String, nowMs: Int = ProtocolClock.epochMs()) -> (event: JSONValue, device: JSONValue)? {
+        state.withLock { s -> (JSONValue, JSONValue)? in
+            guard let request = s.pending[requestId]?.objectValue, let claim = Self.claim(request) else { return nil }
+            Self.merge(claim, into: &s, nowMs: nowMs)
+            persist(s)
+            let device = s.paired[claim.deviceId]?.objectValue.map(Self.summary) ?? .null
+            return (Self.resolution(requestId: requestId, deviceId: claim.deviceId, decision: "approved", nowMs: nowMs), device)
+        }
+    }
+
+    /// Drops the pending request `requestId` (`device.pair.reject`); the device stays
+    /// unknown and a later connect files a new request. Returns the `device.pair.resolved`
+    /// payload; nil for an unknown request.
+    func reject(requestId: String, nowMs: Int = ProtocolClock.epochMs()) -> JSONValue? {
+        state.withLock { s -> JSONValue? in
+            guard let deviceId = s.pending[requestId]?["deviceId"]?.stringValue else { return nil }
+            s.pending[requestId] = nil
+            persist(s)
+            return Self.resolution(requestId: requestId, deviceId: deviceId, decision: "rejected", nowMs: nowMs)
+        }
+    }
+
+    /// Forgets a paired device and its tokens (`device.pair.remove`); its next connect needs
+    /// a new approval. Returns false for an unknown device.
+    func remove(deviceId: String) -> Bool {
+        state.withLock { s -> Bool in
+            guard s.paired[deviceId] != nil else { return false }
+            s.paired[deviceId] = nil
+            persist(s)
+            return true
+        }
+    }
+
+    /// `device.pair.list`: pending requests (oldest first) and paired devices, with token
+    /// values withheld (only role, scopes and issue time of each token).
+    func list() -> JSONValue {
+        state.withLock { s in
+            let pending = s.pending.entries.map(\.value).sorted { ($0["ts"]?.intValue ?? 0) < ($1["ts"]?.intValue ?? 0) }
+            let paired = s.paired.entries.compactMap(\.value.objectValue).map(Self.summary)
+            return ["pending": .array(pending), "paired": .array(paired)]
+        }
     }
 
     /// Records (or refreshes) a pending request for `claim`; returns its id and the
@@ -162,6 +186,59 @@ final class DevicePairingStore: Sendable {
             persist(s)
             return (token, nowMs)
         }
+    }
+
+    /// Merges `claim` into the device's record (roles and scopes accumulate) and drops the
+    /// device's pending requests.
+    private static func merge(_ claim: Claim, into s: inout State, nowMs: Int) {
+        var record = s.paired[claim.deviceId]?.objectValue ?? JSONObject([
+            ("deviceId", .string(claim.deviceId)), ("createdAtMs", .number(Double(nowMs))),
+        ])
+        record["publicKey"] = .string(claim.publicKey)
+        record["clientId"] = .string(claim.clientId)
+        record["clientMode"] = .string(claim.clientMode)
+        record["platform"] = .string(claim.platform)
+        if let name = claim.displayName { record["displayName"] = .string(name) }
+        record["role"] = .string(claim.role.rawValue)
+        var roles = strings(record["roles"])
+        if !roles.contains(claim.role.rawValue) { roles.append(claim.role.rawValue) }
+        record["roles"] = .array(roles.map { .string($0) })
+        let scopes = OperatorScopeSet(names: strings(record["scopes"])).union(OperatorScopeSet(names: claim.scopes))
+        record["scopes"] = .array(scopes.names.map { .string($0) })
+        record["approvedAtMs"] = .number(Double(nowMs))
+        s.paired[claim.deviceId] = .object(record)
+        for (id, request) in s.pending.entries where request["deviceId"]?.stringValue == claim.deviceId {
+            s.pending[id] = nil
+        }
+    }
+
+    /// The claim a stored pending request was filed for.
+    private static func claim(_ request: JSONObject) -> Claim? {
+        guard let deviceId = request["deviceId"]?.stringValue, let publicKey = request["publicKey"]?.stringValue,
+            let role = request["role"]?.stringValue.flatMap(GatewayRole.init(rawValue:))
+        else { return nil }
+        return Claim(
+            deviceId: deviceId, publicKey: publicKey, role: role, scopes: strings(request["scopes"]),
+            clientId: request["clientId"]?.stringValue ?? "", clientMode: request["clientMode"]?.stringValue ?? "",
+            platform: request["platform"]?.stringValue ?? "", displayName: request["displayName"]?.stringValue,
+            remoteIp: request["remoteIp"]?.stringValue ?? "")
+    }
+
+    /// A paired record with each token replaced by its metadata.
+    private static func summary(_ record: JSONObject) -> JSONValue {
+        var out = record
+        let tokens = record["tokens"]?.objectValue?.entries.compactMap(\.value.objectValue) ?? []
+        out["tokens"] = .array(tokens.map { token in
+            var meta = token
+            meta["token"] = nil
+            return .object(meta)
+        })
+        return .object(out)
+    }
+
+    /// The `device.pair.resolved` payload.
+    private static func resolution(requestId: String, deviceId: String, decision: String, nowMs: Int) -> JSONValue {
+        ["requestId": .string(requestId), "deviceId": .string(deviceId), "decision": .string(decision), "ts": .number(Double(nowMs))]
     }
 
     private func persist(_ s: State) {

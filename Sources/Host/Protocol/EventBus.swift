@@ -25,6 +25,8 @@ public final class EventBus: Sendable {
         var scopes: OperatorScopeSet
         /// Authenticated with the shared gateway secret (closed when it rotates).
         var usesSharedSecret = false
+        /// The verified device (closed when its pairing is removed).
+        var deviceId: String?
     }
 
     private struct Member {
@@ -101,6 +103,12 @@ public final class EventBus: Sendable {
     /// sessions stay. Called after the gateway token or password changed.
     func closeSharedSecretSessions(code: UInt16, reason: String) {
         let members = state.withLock { s in s.members.values.filter { $0.audience?.usesSharedSecret == true } }
+        for member in members { member.deliver(.close(code: code, reason: reason)) }
+    }
+
+    /// Closes the connected sockets of `deviceId` (its pairing was removed).
+    func closeDeviceSessions(deviceId: String, code: UInt16, reason: String) {
+        let members = state.withLock { s in s.members.values.filter { $0.audience?.deviceId == deviceId } }
         for member in members { member.deliver(.close(code: code, reason: reason)) }
     }
 

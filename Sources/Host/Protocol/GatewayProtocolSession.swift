@@ -133,7 +133,10 @@ final class GatewayProtocolSession: WebSocketApplication {
         phase = .connected
         deadlineMs = .max
         socket.maxMessageSize = GatewayProtocol.maxPayload
-        hub.events.admit(connId: connId, audience: EventBus.Audience(role: admitted.role, scopes: admitted.scopes, usesSharedSecret: admitted.usesSharedSecret))
+        hub.events.admit(
+            connId: connId,
+            audience: EventBus.Audience(
+                role: admitted.role, scopes: admitted.scopes, usesSharedSecret: admitted.usesSharedSecret, deviceId: admitted.deviceId))
         let entry = presenceRow(admitted, context: context)
         presenceEntry = (PresenceStore.key(deviceId: admitted.deviceId, instanceId: client.instanceId, connId: connId), entry)
         hub.publishPresence(key: presenceEntry!.key, entry: entry)
