@@ -21,6 +21,7 @@ final class FakePluginServices: PluginHostServices {
     }
 
     func configSnapshot() -> JSONValue { config.withLock { $0 } }
+    func gatewaySecrets() -> [String] { [] }
 
     func installRoutes(owner: String, routes: [Route]) throws(RouteTable.Conflict) {
         try table.withLock { (table: inout RouteTable) throws(RouteTable.Conflict) in

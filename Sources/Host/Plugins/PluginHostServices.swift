@@ -9,6 +9,10 @@ public protocol PluginHostServices: AnyObject, Sendable {
     var methods: MethodRegistry { get }
     /// The active runtime config snapshot (defaults applied, SecretRefs resolved).
     func configSnapshot() -> JSONValue
+    /// The effective gateway token and password (flags, environment, SecretRefs and a
+    /// generated token applied), whichever are set: secrets a plugin's own credential must
+    /// not reuse (`HooksActivationRule`).
+    func gatewaySecrets() -> [String]
     /// Atomically replaces every route of `owner` with `routes` (http.md §2.4 rules; a plugin
     /// may replace its own routes). On a conflict nothing changes and the error's message
     /// reads `route conflict: <path>`.

@@ -204,6 +204,11 @@ public final class PluginManager: Sendable {
             }
             return nil
         }
+        if let refusal = HooksActivationRule.refusal(pluginID: manifest.id, config: config, gatewaySecrets: services.gatewaySecrets()) {
+            // A running instance must not keep serving once its secret became unacceptable.
+            _ = retire(slot, state: .failed, drainTimeoutMs: settings.drainTimeoutMs)
+            return fail(slot, refusal)
+        }
         let entry = settings.entry(manifest.id)
         let input: JSONValue
         do {
