@@ -35,8 +35,9 @@ extension Doctor {
                 findings.append(DoctorFinding("config.repair", .fail, "Config repairs not applied: \(error)"))
                 return nil
             }
-            for repair in plan.repairs {
-                findings.append(DoctorFinding(repair.id, .fixed, repair.change, details: ["backup: \(path).bak"]))
+            for (index, repair) in plan.repairs.enumerated() {
+                // One write, one backup: name it once.
+                findings.append(DoctorFinding(repair.id, .fixed, repair.change, details: index == 0 ? ["backup: \(path).bak"] : []))
             }
         }
         guard options.generateToken else { return loaded }
