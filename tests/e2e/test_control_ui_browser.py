@@ -6,9 +6,11 @@ to the test output directory."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 
 import pytest
+from websockets.sync.client import connect as ws_connect
 
 from cdp import Browser, chromium_version, find_chromium
 from conftest import ARTIFACTS, TEST_TOKEN
@@ -28,6 +30,15 @@ def ui_gateway(start_gateway, oc_env):
     config = oc_env.base_config()
     config.update(ECHO_CONFIG)
     oc_env.write_config(config)
+    gw = start_gateway()
+    assert gw.wait_ready(), "plugins did not finish init"
+    return gw
+
+
+@pytest.fixture
+def pairing_gateway(start_gateway, oc_env):
+    """Local browsers are not auto-approved: the UI must show `pairing required`."""
+    oc_env.write_config(oc_env.base_config(nodes={"pairing": {"autoApproveLocal": False}}))
     gw = start_gateway()
     assert gw.wait_ready(), "plugins did not finish init"
     return gw
@@ -132,6 +143,19 @@ def test_chat_streams_echo_reply(ui_gateway, page):
     assert_clean_console(page)
 
 
+def test_seq_gap_refreshes_health_and_presence(ui_gateway, page):
+    """protocol.md §10.1: no replay, so a gap makes the UI re-fetch what it mirrors."""
+    open_connected(page, ui_gateway)
+    page.wait_for("gateway.lastSeq !== null", what="a broadcast with seq")
+    calls = page.evaluate("""(() => {
+        window.__calls = [];
+        const request = gateway.request.bind(gateway);
+        gateway.request = (method, params) => { window.__calls.push(method); return request(method, params); };
+        gateway.receive({ type: "event", event: "tick", seq: gateway.lastSeq + 3, payload: { ts: Date.now() } });
+        return window.__calls; })()""")
+    assert "health" in calls and "system-presence" in calls
+
+
 def test_settings_toggle_patches_config(ui_gateway, page):
     gw = ui_gateway
     open_connected(page, gw, "/settings")
@@ -189,3 +213,53 @@ def test_restart_reconnects_with_backoff(ui_gateway, page, start_gateway):
     page.wait_for("document.getElementById('close-reason').textContent.includes('1012')", what="close 1012")
     start_gateway(port=gw.port)
     wait_state(page, "connected", timeout=20)
+
+
+@pytest.mark.parametrize("shim,message", [
+    ("crypto.subtle.generateKey = () => Promise.reject(new DOMException('Unrecognized name', 'NotSupportedError'));",
+     "this browser cannot create a device identity (WebCrypto Ed25519 unavailable)"),
+    ("Object.defineProperty(window, 'isSecureContext', { value: false });",
+     "control ui requires device identity (use HTTPS or localhost secure context)"),
+])
+def test_no_device_identity_means_no_connection(ui_gateway, page, shim, message):
+    """http.md §10.2: without WebCrypto Ed25519 (or a secure context) the page explains why and opens no socket."""
+    page.call("Page.addScriptToEvaluateOnNewDocument", source=shim + """
+        window.__sockets = 0;
+        const Native = WebSocket;
+        window.WebSocket = function (...args) { window.__sockets++; return new Native(...args); };""")
+    page.navigate(ui_gateway.url + "/")
+    connect_with_token(page, TEST_TOKEN)
+    page.wait_for(f"document.getElementById('notice').textContent.includes({json.dumps(message)})", what="identity message")
+    assert text(page, "state") == "disconnected"
+    assert page.evaluate("window.__sockets") == 0
+
+
+def approve(gw, request_id: str):
+    """Approves a pairing request as a local backend client (protocol.md §6.5 device-less path 1)."""
+    with ws_connect(f"ws://127.0.0.1:{gw.port}/", open_timeout=5, close_timeout=2) as ws:
+        assert json.loads(ws.recv(timeout=5))["event"] == "connect.challenge"
+        ws.send(json.dumps({"type": "req", "id": "c1", "method": "connect", "params": {
+            "minProtocol": 4, "maxProtocol": 4, "role": "operator", "scopes": ["operator.admin", "operator.pairing"],
+            "client": {"id": "gateway-client", "version": "0.1.0", "platform": "linux", "mode": "backend"},
+            "auth": {"token": TEST_TOKEN}}}))
+        ws.send(json.dumps({"type": "req", "id": "a1", "method": "device.pair.approve", "params": {"requestId": request_id}}))
+        for _ in range(50):
+            msg = json.loads(ws.recv(timeout=5))
+            if msg.get("type") == "res" and msg["id"] in ("c1", "a1"):
+                assert msg["ok"], msg
+                if msg["id"] == "a1":
+                    return
+        raise AssertionError("no answer to device.pair.approve")
+
+
+def test_pairing_required_then_approved(pairing_gateway, page):
+    page.navigate(pairing_gateway.url + "/")
+    connect_with_token(page, TEST_TOKEN)
+    wait_state(page, "pairing required")
+    notice = text(page, "notice")
+    assert "openclaw devices approve --latest" in notice
+    request_id = re.search(r"requestId: ([^)\s]+)", notice).group(1)
+    screenshot(page, "pairing-required")
+    approve(pairing_gateway, request_id)
+    # The UI keeps retrying with backoff while pairing is pending, so approval is picked up.
+    wait_state(page, "connected", timeout=40)
