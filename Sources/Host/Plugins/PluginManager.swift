@@ -158,6 +158,10 @@ public final class PluginManager: Sendable {
     /// unloaded; Swift images stay mapped until the process exits.
     public func shutdown(timeoutMs: Int = 3_000) {
         operation.withLock { _ in
+            // Queued event deliveries (`gateway:shutdown`) reach the plugins before they retire.
+            let delivered = DispatchGroup()
+            for (_, slot) in slots.withLock({ $0 }) { slot.events.async(group: delivered) {} }
+            _ = delivered.wait(timeout: .now() + .milliseconds(timeoutMs))
             var retiring: [PluginInstance] = []
             for (_, slot) in slots.withLock({ $0 }) {
                 if let instance = retire(slot, state: .retired, drainTimeoutMs: 0) { retiring.append(instance) }
