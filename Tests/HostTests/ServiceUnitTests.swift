@@ -114,6 +114,27 @@ final class ServiceUnitTests: XCTestCase {
         XCTAssertEqual(UnitFileSyntax.expandingSpecifiers("%h/a%%b%n", home: "/h"), "/h/a%b%n")
     }
 
+    /// `systemd-analyze --user verify` accepts the default and a profile unit without a single
+    /// warning (unknown keys and bad values are only warnings, so stderr must stay empty).
+    func testSystemdAnalyzeVerifyAcceptsTheUnits() throws {
+        guard let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first(where: FileSystem.exists) else {
+            throw XCTSkip("systemd-analyze is not installed (apt-get install systemd)")
+        }
+        let directory = ConfigTestDirectory()
+        directory.write("run/.keep", "")
+        chmod(directory.file("run"), 0o700)
+        let environment = ["HOME": directory.file("home"), "XDG_RUNTIME_DIR": directory.file("run"), "PATH": "/usr/bin:/bin"]
+        for profile in [nil, "work"] {
+            let unit = GatewayUnit(
+                profile: profile, executable: "/bin/sh", port: 18789, version: "0.1.0", home: directory.file("home"),
+                stateDir: directory.file("home/.openclaw"), configPath: directory.file("home/.openclaw/openclaw.json"))
+            let path = directory.write(unit.name, unit.text)
+            let outcome = try ProcessRunner.run(analyze, ["--user", "verify", path], environment: environment, timeoutSeconds: 60)
+            XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            XCTAssertEqual(outcome.stderr, "", unit.name)
+        }
+    }
+
     // MARK: Drift
 
     private func drift(_ installedText: String, expected: GatewayUnit) -> UnitDrift {
