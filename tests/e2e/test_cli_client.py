@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import stat
 
 import pytest
@@ -426,3 +427,14 @@ def test_bad_client_options(oc_env):
     assert run_cli(["health", "--timeout", "soon"], oc_env.env())[0] == 1
     code, _, err = run_cli(["health", "--bogus"], oc_env.env())
     assert code == 1 and "unknown option: --bogus" in err
+
+
+def test_timeout_against_a_silent_listener(oc_env):
+    """A port that accepts but never answers the upgrade: bounded by --timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        port = silent.getsockname()[1]
+        code, out, err = cli(oc_env, port, "health", "--timeout", "300", timeout=10)
+    assert (code, out) == (1, "")
+    assert err.strip() == "Gateway not reachable: gateway timeout after 300ms"
