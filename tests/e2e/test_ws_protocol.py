@@ -257,6 +257,57 @@ def test_config_patch_roundtrip(gateway):
         assert gateway.oc.read_config()["gateway"]["auth"]["token"] == gateway.token
 
 
+def schema_errors(value, schema, path="$"):
+    """A small JSON Schema check (the keywords config.schema uses), returning error paths."""
+    kinds = {"object": dict, "array": list, "string": str, "boolean": bool}
+    t = schema.get("type")
+    if t in kinds and not isinstance(value, kinds[t]) or t == "integer" and not isinstance(value, int):
+        return [path]
+    if "enum" in schema and value not in schema["enum"] or "const" in schema and value != schema["const"]:
+        return [path]
+    if "not" in schema or value is True and t != "boolean":
+        return [path]
+    if ("minimum" in schema and value < schema["minimum"]) or ("maximum" in schema and value > schema["maximum"]):
+        return [path]
+    for key in ("anyOf", "oneOf"):
+        if key in schema and all(schema_errors(value, alt, path) for alt in schema[key]):
+            return [path]
+    errors = []
+    if isinstance(value, dict) and t == "object":
+        props, extra = schema.get("properties", {}), schema.get("additionalProperties", True)
+        errors += [f"{path}.{k}" for k in schema.get("required", []) if k not in value]
+        for k, v in value.items():
+            sub = props.get(k, extra)
+            errors += [f"{path}.{k}"] if sub is False else schema_errors(v, sub, f"{path}.{k}") if isinstance(sub, dict) else []
+    if isinstance(value, list) and "items" in schema:
+        for i, v in enumerate(value):
+            errors += schema_errors(v, schema["items"], f"{path}[{i}]")
+    return errors
+
+
+def test_config_schema_is_the_real_schema(gateway):
+    ws, _ = connect(gateway, device=Device())
+    with ws:
+        res = call(ws, "config.schema")
+        assert res["ok"] is True, res
+        payload = res["payload"]
+        assert set(payload) == {"schema", "uiHints", "version", "generatedAt"}
+        schema = payload["schema"]
+        assert schema["type"] == "object" and schema["additionalProperties"] is False
+        gw_props = schema["properties"]["gateway"]["properties"]
+        assert gw_props["port"] == {"type": "integer", "minimum": 1, "maximum": 65535}
+        assert gw_props["auth"]["properties"]["mode"]["enum"] == ["token", "password", "trusted-proxy", "none"]
+        assert payload["uiHints"]["gateway.auth.token"] == {"sensitive": True}
+        # First-party plugin config schemas sit at plugins.entries.<id>.config.
+        entries = schema["properties"]["plugins"]["properties"]["entries"]
+        assert entries["properties"]["admin-http-rpc"]["properties"]["config"] == {
+            "type": "object", "additionalProperties": False}
+        # The gateway's own config validates; wrong values and unknown keys do not.
+        assert schema_errors(gateway.oc.read_config(), schema) == []
+        assert schema_errors({"gateway": {"port": 0, "bogus": 1}}, schema) == ["$.gateway.port", "$.gateway.bogus"]
+        assert schema_errors({"gateway": {"auth": {"token": {"source": "env", "provider": "default"}}}}, schema)
+
+
 def test_hundred_concurrent_requests(gateway):
     ws, _ = connect(gateway, device=Device())
     with ws:

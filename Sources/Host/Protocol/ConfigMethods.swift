@@ -12,10 +12,11 @@ struct ConfigMethods {
     func register(in registry: MethodRegistry) {
         let env = environment
         add(registry, "config.get") { _ in Self.get(env) }
-        add(registry, "config.schema") { _ in
-            [
-                "schema": ["type": "object", "additionalProperties": true], "uiHints": [:], "version": .string(env.version),
-                "generatedAt": .number(Double(ProtocolClock.epochMs())),
+        add(registry, "config.schema") { request in
+            _ = try request.objectParams()
+            return [
+                "schema": ConfigSchemaJSON.schema(plugins: env.pluginConfigSchemas()), "uiHints": ConfigSchemaJSON.uiHints,
+                "version": .string(env.version), "generatedAt": .number(Double(ProtocolClock.epochMs())),
             ]
         }
         for method in ["config.patch", "config.apply", "config.set"] {

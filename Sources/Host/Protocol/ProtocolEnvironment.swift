@@ -29,6 +29,9 @@ public struct ProtocolEnvironment: Sendable {
     public var reloadSecrets: @Sendable () throws -> SecretsReloadOutcome
     /// Plugins for `status` (`{id, version, loaded}` rows; loaded = state `active`).
     public var plugins: @Sendable () -> [PluginSummary]
+    /// Each discovered plugin's manifest `configSchema` by plugin id, for `config.schema`
+    /// (default: the first-party plugins compiled into the host).
+    public var pluginConfigSchemas: @Sendable () -> [(id: String, schema: JSONValue)]
     /// This host's name for the gateway's own presence entry.
     public var hostname: String
     /// The agent runtime; nil until it exists (agent/chat methods answer `UNAVAILABLE`).
@@ -42,6 +45,7 @@ public struct ProtocolEnvironment: Sendable {
         applyConfig: @escaping @Sendable (_ changedPaths: [String], _ restartDelayMs: Int?) async -> ConfigApplyOutcome,
         reloadSecrets: @escaping @Sendable () throws -> SecretsReloadOutcome,
         plugins: @escaping @Sendable () -> [PluginSummary] = { [] },
+        pluginConfigSchemas: (@Sendable () -> [(id: String, schema: JSONValue)])? = nil,
         hostname: String, agentRuntime: AgentRuntime? = nil
     ) {
         self.version = version
@@ -54,6 +58,7 @@ public struct ProtocolEnvironment: Sendable {
         self.applyConfig = applyConfig
         self.reloadSecrets = reloadSecrets
         self.plugins = plugins
+        self.pluginConfigSchemas = pluginConfigSchemas ?? { ConfigSchemaJSON.bundledPlugins }
         self.hostname = hostname
         self.agentRuntime = agentRuntime
     }
