@@ -261,6 +261,13 @@ def test_profile_install_with_token_and_systemd_analyze(oc_env, manager):
     r = httpx.get(f"http://{LOOPBACK}:{port}/healthz", timeout=5)
     assert r.status_code == 200
 
+    # --force rewrites the unit for a new port and restarts the service on it.
+    new_port = free_port()
+    code, out, err = run_cli(["--profile", "work", "gateway", "install", "--force", "--port", new_port], env, timeout=120)
+    assert (code, out.strip()) == (0, f"Installed systemd service: {unit}"), err
+    assert unit.read_text() == expected_unit(new_port, profile="work")
+    assert _healthy(new_port) and not port_accepts(port)
+
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed (apt-get install systemd)")
     verify = subprocess.run(["systemd-analyze", "--user", "verify", str(unit)], env=env, capture_output=True, text=True,

@@ -65,7 +65,9 @@ extension Doctor {
         for lock in stale {
             let reason = lock.staleReason ?? ""
             guard options.fix else {
-                findings.append(DoctorFinding("locks", .warn, "Stale gateway lock: \(lock.path) (\(reason))", fixable: true))
+                findings.append(DoctorFinding(
+                    "locks", .warn, "Stale gateway lock: \(lock.path) (\(reason))", details: lock.configPath.map { ["config: \($0)"] } ?? [],
+                    fixable: true))
                 continue
             }
             if unlink(lock.path) == 0 || errno == ENOENT {
