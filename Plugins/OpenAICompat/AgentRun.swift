@@ -4,6 +4,9 @@ import Synchronization
 /// What a consumer of an agent run receives, serially, ending with exactly one of
 /// `finished` or `failed`.
 protocol RunObserver: Sendable {
+    /// The host accepted the run and it began (its first event: validation, session lane
+    /// and concurrency slot are behind it). Streams send their head now.
+    func started()
     /// Append-only assistant text.
     func delta(_ text: String)
     /// The run replaced text already passed on. Returns true when the consumer cannot go on
@@ -24,7 +27,7 @@ struct AgentRun {
     var message = ""
     var extraSystemPrompt = ""
     var images: [JSON] = []
-    var clientTools: [JSON] = []
+    var tools: ClientTools?
     var streamParams: [(key: String, value: JSON)] = []
 
     init(context: RunContext, sessionKey: String, runId: String) {
@@ -39,7 +42,8 @@ struct AgentRun {
             "message": .string(message),
             "extraSystemPrompt": extraSystemPrompt.isEmpty ? nil : .string(extraSystemPrompt),
             "images": images.isEmpty ? nil : .array(images),
-            "clientTools": clientTools.isEmpty ? nil : .array(clientTools),
+            "clientTools": tools.flatMap { $0.params.isEmpty ? nil : .array($0.params) },
+            "toolChoice": tools?.choiceParam,
             "model": context.modelOverride.map(JSON.string),
             "allowModelOverride": context.modelOverride == nil ? nil : .bool(true),
             "streamParams": streamParams.isEmpty ? nil : .object(streamParams),
@@ -52,11 +56,16 @@ struct AgentRun {
     /// registered never triggers `on_cancel` for it, so that case is cancelled here.
     func start(instance: CompatInstance, request: PluginRequest, responder: PluginResponder, observer: some RunObserver) {
         let call = HostCall(host: instance.host, registry: instance.calls, requestId: request.id)
-        let text = Mutex(AssistantText())
+        let progress = Mutex((started: false, text: AssistantText()))
         call.start("internal.agent.run", params: params) { frame in
             switch frame {
             case .event(let event):
-                switch text.withLock({ $0.apply(event) }) {
+                let (first, update) = progress.withLock { p in
+                    defer { p.started = true }
+                    return (!p.started, p.text.apply(event))
+                }
+                if first { observer.started() }
+                switch update {
                 case .none: break
                 case .delta(let delta): observer.delta(delta)
                 case .rewritten: if observer.rewritten() { call.cancel() }

@@ -88,6 +88,8 @@ struct ChatReplyObserver: RunObserver {
     let tools: ClientTools
     let stream: EventStream
 
+    func started() {}
+
     func delta(_ text: String) {}
 
     func rewritten() -> Bool { false }
@@ -103,8 +105,9 @@ struct ChatReplyObserver: RunObserver {
 }
 
 /// Consumes a chat run for `stream:true` (http.md §4.4 stream steps 1–6). The head and role
-/// chunk go out with the first text; with a required tool choice, prose is held back until
-/// the end. Serial calls from the run's frames; the lock only makes the state sendable.
+/// chunk go out as soon as the run starts, so a request the host refuses still gets its HTTP
+/// status; with a required tool choice, prose is held back until the end. Serial calls from
+/// the run's frames; the lock only makes the state sendable.
 final class ChatStreamObserver: RunObserver {
     private struct State {
         var streamed = ""
@@ -125,6 +128,13 @@ final class ChatStreamObserver: RunObserver {
         self.tools = tools
         self.includeUsage = includeUsage
         self.stream = stream
+    }
+
+    func started() {
+        state.withLock { s in
+            guard !s.closed else { return }
+            sendContent("")
+        }
     }
 
     func delta(_ text: String) {

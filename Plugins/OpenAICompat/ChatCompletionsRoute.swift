@@ -14,7 +14,7 @@ struct ChatCompletionsRoute: Sendable {
             run.message = chat.message
             run.extraSystemPrompt = chat.systemPrompt
             run.images = chat.images
-            run.clientTools = chat.tools.params
+            run.tools = chat.tools
             run.streamParams = chat.streamParams
             let output = ChatCompletionOutput(id: run.runId, created: RequestIds.nowSeconds(), model: chat.model)
             let stream = EventStream(responder: responder)

@@ -67,6 +67,15 @@ struct ClientTools: Sendable {
         }
     }
 
+    /// `toolChoice` for the upstream request: only the forcing choices need saying.
+    var choiceParam: JSON? {
+        switch choice {
+        case .required: return .string("required")
+        case .function(let name): return .object([("type", .string("function")), ("function", .object([("name", .string(name))]))])
+        case .auto, .none: return nil
+        }
+    }
+
     /// Whether the model must answer with a tool call (prose is then held back).
     var mustCall: Bool {
         switch choice {

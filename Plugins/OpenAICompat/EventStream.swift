@@ -4,8 +4,7 @@ import Synchronization
 
 /// The reply side of one deferred request that may become an SSE stream: a complete
 /// response while nothing was sent, else `text/event-stream` frames. The head goes out with
-/// the first frame, so failures found before any output (validation in the host, upstream
-/// auth or quota errors) still reach the client as a real HTTP status. After 15 s of silence
+/// the first frame, so a refusal before that is still a real HTTP status. After 15 s of silence
 /// it sends an SSE comment so proxies keep the connection (http.md §4.4). Serializes every
 /// responder call (frames and the keep-alive timer run on different threads). Thread-safe.
 final class EventStream: Sendable {

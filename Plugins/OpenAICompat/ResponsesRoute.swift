@@ -22,7 +22,7 @@ struct ResponsesRoute: Sendable {
             run.message = input.message
             run.extraSystemPrompt = input.systemPrompt
             run.images = input.images
-            run.clientTools = input.tools.params
+            run.tools = input.tools
             run.streamParams = input.streamParams
             let output = ResponsesOutput(id: run.runId, createdAt: RequestIds.nowSeconds(), model: input.model)
             let stream = EventStream(responder: responder)
@@ -50,6 +50,8 @@ struct ResponsesReplyObserver: RunObserver {
     let tools: ClientTools
     let stream: EventStream
     let completed: @Sendable () -> Void
+
+    func started() {}
 
     func delta(_ text: String) {}
 

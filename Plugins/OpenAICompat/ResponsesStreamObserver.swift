@@ -4,8 +4,8 @@ import Synchronization
 /// `response.created`, `response.in_progress`, the message item with its text deltas, one
 /// added/done pair per function call, then `response.completed` (or `response.failed`) and
 /// `data: [DONE]`. Every data object repeats its `type` and carries `sequence_number` from 0.
-/// The events go out with the first text, so a request refused before any output still gets
-/// an HTTP error. Serial calls from the run's frames; the lock only makes the state sendable.
+/// The events begin when the run starts, so a request the host refuses still gets an HTTP
+/// error. Serial calls from the run's frames; the lock only makes the state sendable.
 final class ResponsesStreamObserver: RunObserver {
     private struct State {
         var sequence = 0
@@ -26,6 +26,13 @@ final class ResponsesStreamObserver: RunObserver {
         self.tools = tools
         self.stream = stream
         self.completed = completed
+    }
+
+    func started() {
+        state.withLock { s in
+            guard !s.closed else { return }
+            openResponse(&s)
+        }
     }
 
     func delta(_ text: String) {

@@ -14,13 +14,11 @@ struct RunResult: Sendable {
         var output = 0
         var total = 0
 
-        /// Accepts the runtime's `{input, output, total}` and the OpenAI spellings, so the
-        /// plugin does not depend on which one the host picked.
+        /// The runtime's `{input, output, total}` (unknown counts 0).
         init(_ json: JSON?) {
-            func first(_ keys: [String]) -> Int? { keys.lazy.compactMap { json?[$0]?.intValue }.first }
-            input = first(["input", "inputTokens", "input_tokens", "prompt_tokens", "promptTokens"]) ?? 0
-            output = first(["output", "outputTokens", "output_tokens", "completion_tokens", "completionTokens"]) ?? 0
-            total = first(["total", "totalTokens", "total_tokens"]) ?? input + output
+            input = json?["input"]?.intValue ?? 0
+            output = json?["output"]?.intValue ?? 0
+            total = json?["total"]?.intValue ?? input + output
         }
     }
 
