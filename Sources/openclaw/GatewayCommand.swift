@@ -5,6 +5,7 @@ enum GatewayCommand {
     static let usage = """
         Usage: openclaw gateway [run] [options]
                openclaw gateway status|probe|health|call … (see `openclaw gateway <command> --help`)
+               openclaw gateway install|start|stop|restart|uninstall … (systemd user unit)
 
         Options:
           --port <port>             Port (default: OPENCLAW_GATEWAY_PORT, gateway.port, 18789)
