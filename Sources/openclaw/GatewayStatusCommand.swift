@@ -34,7 +34,7 @@ enum GatewayStatusCommand {
             return 1
         }
         let context = try ClientContext(global: global, options: options)
-        let report = Report(context: context, probe: noProbe ? nil : GatewayProbe.run(context, target: context.target, read: true), deep: deep)
+        let report = Report(context: context, probing: !noProbe, deep: deep)
         if options.json {
             print(report.json(requireRPC: requireRPC).serialized(pretty: true))
         } else {
@@ -46,16 +46,22 @@ enum GatewayStatusCommand {
     /// Everything `gateway status` shows, gathered once and rendered as text or JSON.
     struct Report {
         let context: ClientContext
-        let probe: GatewayProbe?
         let service: GatewayServiceStatus
+        /// The probed gateway: the CLI's target, but on the service's port when a local
+        /// service is installed with one (that is the gateway this command is about).
+        let target: GatewayTarget
+        let probe: GatewayProbe?
         let extraServices: [GatewayUnitScan.Found]
         let portBusy: Bool
 
-        init(context: ClientContext, probe: GatewayProbe?, deep: Bool) {
+        init(context: ClientContext, probing: Bool, deep: Bool) {
             self.context = context
-            self.probe = probe
             let environment = context.config.environment
             service = GatewayServiceStatus.inspect(environment: environment, version: OpenClawCommand.buildVersion)
+            var target = context.target
+            if target.source == .local, let servicePort = service.installed?.port { target.url.port = servicePort }
+            self.target = target
+            probe = probing ? GatewayProbe.run(context, target: target, read: true) : nil
             if deep {
                 let paths = context.config.paths
                 extraServices = GatewayUnitScan.scan(
@@ -64,7 +70,7 @@ enum GatewayStatusCommand {
             } else {
                 extraServices = []
             }
-            portBusy = PortProbe.accepts(port: context.config.port.port)
+            portBusy = PortProbe.accepts(port: service.installed?.port ?? context.config.port.port)
         }
 
         var config: ClientConfig { context.config }
@@ -121,8 +127,8 @@ enum GatewayStatusCommand {
             }
             lines.append("")
             lines.append("Gateway: bind=\(config.bindMode) (\(bindHost)), port=\(port.port) (\(port.source))")
-            lines.append("Probe target: \(context.target.url)")
-            lines.append("Dashboard: \(config.dashboardURL(for: context.target.url) ?? "disabled")")
+            lines.append("Probe target: \(target.url)")
+            lines.append("Dashboard: \(config.dashboardURL(for: target.url) ?? "disabled")")
             lines.append("")
             if let probe {
                 if let version = probe.serverVersion { lines.append("Gateway version: \(version)") }
@@ -130,7 +136,7 @@ enum GatewayStatusCommand {
                 let ok = requireRPC ? probe.readOK : probe.connected
                 lines.append("\(requireRPC ? "Read probe" : "Connectivity probe"): \(ok ? "ok" : "failed")")
                 if !ok {
-                    lines.append("Probe target: \(context.target.url)")
+                    lines.append("Probe target: \(target.url)")
                     let error = probe.connectError ?? probe.readError
                     lines += (error?.description ?? "unknown error").split(separator: "\n").prefix(12).map { "  \($0)" }
                 }
@@ -147,14 +153,14 @@ enum GatewayStatusCommand {
 
         private func hintLines(requireRPC: Bool) -> [String] {
             var lines: [String] = []
-            if probe?.connected == true { lines.append("Listening: \(context.target.url.authority)") }
+            if probe?.connected == true { lines.append("Listening: \(target.url.authority)") }
             lines += service.hints
             if service.runtime?.isRunning == true && !portBusy {
                 lines.append("Gateway port \(port.port) is not listening (service appears running).")
                 lines.append(ServiceError.journalHint(service.unitName))
             }
             if port.source == "service args" && port.port != config.port.port {
-                lines.append("Note: CLI config resolves gateway port=\(config.port.port) (\(portBusy ? "busy" : "free")).")
+                lines.append("Note: CLI config resolves gateway port=\(config.port.port) (\(PortProbe.accepts(port: config.port.port) ? "busy" : "free")).")
             }
             if !extraServices.isEmpty {
                 lines.append("Other gateway-like services detected (best effort):")
@@ -207,25 +213,25 @@ enum GatewayStatusCommand {
 
             var gateway: JSONObject = [
                 "bindMode": .string(config.bindMode), "bindHost": .string(bindHost), "port": .number(Double(port.port)),
-                "portSource": .string(port.source), "probeUrl": .string(context.target.url.description),
+                "portSource": .string(port.source), "probeUrl": .string(target.url.description),
             ]
             if let version = probe?.serverVersion { gateway["version"] = .string(version) }
             var listeners: [JSONValue] = []
             if let pid = probe?.status?["pid"]?.intValue {
-                listeners.append(["pid": .number(Double(pid)), "address": .string(context.target.url.authority)])
+                listeners.append(["pid": .number(Double(pid)), "address": .string(target.url.authority)])
             }
             var result: JSONObject = [
                 "service": .object(serviceJSON), "config": .object(configJSON), "gateway": .object(gateway),
-                "port": ["port": .number(Double(config.port.port)), "status": .string(portBusy ? "busy" : "free"), "listeners": .array(listeners)],
+                "port": ["port": .number(Double(port.port)), "status": .string(portBusy ? "busy" : "free"), "listeners": .array(listeners)],
             ]
             if port.port != config.port.port { result["portCli"] = ["port": .number(Double(config.port.port)), "source": .string(config.port.source)] }
             if let probe {
                 var rpc: JSONObject = [
                     "kind": .string(requireRPC ? "read" : "connect"), "ok": .bool(requireRPC ? probe.readOK : probe.connected),
-                    "url": .string(context.target.url.description), "capability": .string(probe.capability.rawValue),
+                    "url": .string(target.url.description), "capability": .string(probe.capability.rawValue),
                 ]
                 if let error = probe.connectError ?? (requireRPC ? probe.readError : nil) { rpc["error"] = .string(error.description) }
-                if let problem = context.target.credentialProblem { rpc["authWarning"] = .string(problem) }
+                if let problem = target.credentialProblem { rpc["authWarning"] = .string(problem) }
                 result["rpc"] = .object(rpc)
             }
             result["extraServices"] = .array(extraServices.map {

@@ -73,7 +73,7 @@ enum StatusCommand {
         } else {
             state = "stopped"
         }
-        if service.installed != nil && !service.enabled { state += ", disabled" }
+        if service.installed != nil && service.unavailableDetail == nil && !service.enabled { state += ", disabled" }
         return "systemd \(service.unitName) · \(state)"
     }
 
