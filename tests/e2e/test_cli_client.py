@@ -240,6 +240,35 @@ def test_gateway_status_unreachable(oc_env, dead_port):
     assert code == 0 and not any(l.startswith("Connectivity probe:") for l in out.splitlines())
 
 
+def test_gateway_status_reads_the_installed_unit(gateway, oc_env):
+    """With a user unit installed, its `--port` is the gateway's port (`service args`) and the
+    probe target; the CLI's own resolution is noted."""
+    units = oc_env.home / ".config" / "systemd" / "user"
+    units.mkdir(parents=True)
+    unit = units / "openclaw-gateway.service"
+    unit.write_text(f"[Unit]\nDescription=OpenClaw Gateway\n[Service]\nExecStart=/opt/openclaw gateway --port {gateway.port}\n"
+                    f"Environment=OPENCLAW_GATEWAY_PORT={gateway.port} OPENCLAW_STATE_DIR={oc_env.state_dir} "
+                    f"OPENCLAW_GATEWAY_TOKEN=not-shown\nWorkingDirectory=%h\n")
+    env = oc_env.env(XDG_CONFIG_HOME=oc_env.home / ".config")
+    code, out, err = run_cli(["gateway", "status"], env)
+    assert code == 0, (out, err)
+    lines = out.splitlines()
+    assert f"Command: /opt/openclaw gateway --port {gateway.port}" in lines
+    assert f"Service file: {unit}" in lines
+    assert f"Working dir: {oc_env.home}" in lines
+    assert f"Service env: OPENCLAW_GATEWAY_PORT={gateway.port} OPENCLAW_STATE_DIR={oc_env.state_dir}" in lines
+    assert f"Config (service): {oc_env.config_path}" in lines
+    assert f"Gateway: bind=loopback (127.0.0.1), port={gateway.port} (service args)" in lines
+    assert f"Probe target: ws://127.0.0.1:{gateway.port}" in lines
+    assert "Connectivity probe: ok" in lines
+    assert any(re.fullmatch(r"Note: CLI config resolves gateway port=18789 \((busy|free)\)\.", l) for l in lines), lines
+    assert "not-shown" not in out
+    report = json.loads(run_cli(["gateway", "status", "--json"], env)[1])
+    assert report["service"]["loaded"] is True
+    assert report["gateway"]["portSource"] == "service args" and report["portCli"]["port"] == 18789
+    assert "OPENCLAW_GATEWAY_TOKEN" not in report["service"]["command"]["environment"]
+
+
 def test_gateway_status_require_rpc_needs_probe(oc_env):
     code, out, err = run_cli(["gateway", "status", "--no-probe", "--require-rpc"], oc_env.env())
     assert (code, out) == (1, "")
