@@ -78,6 +78,11 @@ enum Socket {
         case EADDRNOTAVAIL: return "EADDRNOTAVAIL"
         case ECONNREFUSED: return "ECONNREFUSED"
         case EPERM: return "EPERM"
+        case ETIMEDOUT: return "ETIMEDOUT"
+        case EHOSTUNREACH: return "EHOSTUNREACH"
+        case ENETUNREACH: return "ENETUNREACH"
+        case ECONNRESET: return "ECONNRESET"
+        case EPIPE: return "EPIPE"
         default: return "errno \(code)"
         }
     }
