@@ -22,8 +22,10 @@ enum HTTPClientHeadParser {
             if input.count > maxHeadBytes { throw .invalidResponse("response head too large") }
             return nil
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: input[0..<end]), as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // Split on LF bytes: as Characters, CRLF is one grapheme and would not split.
+        var lines = UnsafeRawBufferPointer(rebasing: input[0..<end]).split(separator: HTTPByte.lf, omittingEmptySubsequences: false).map { line in
+            String(decoding: line.last == HTTPByte.cr ? line.dropLast() : line[...], as: UTF8.self)
+        }
         while lines.last?.isEmpty == true { lines.removeLast() }
         guard let statusLine = lines.first else { throw .invalidResponse("empty status line") }
         let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
