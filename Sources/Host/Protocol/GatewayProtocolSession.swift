@@ -137,10 +137,18 @@ final class GatewayProtocolSession: WebSocketApplication {
             connId: connId,
             audience: EventBus.Audience(
                 role: admitted.role, scopes: admitted.scopes, usesSharedSecret: admitted.usesSharedSecret, deviceId: admitted.deviceId))
+        guard !Self.ephemeralModes.contains(client.mode) else { return }
         let entry = presenceRow(admitted, context: context)
-        presenceEntry = (PresenceStore.key(deviceId: admitted.deviceId, instanceId: client.instanceId, connId: connId), entry)
-        hub.publishPresence(key: presenceEntry!.key, entry: entry)
+        let key = PresenceStore.key(deviceId: admitted.deviceId, instanceId: client.instanceId, connId: connId)
+        presenceEntry = (key, entry)
+        hub.publishPresence(key: key, entry: entry)
     }
+
+    /// Client modes kept out of presence, as the reference does for ephemeral control-plane
+    /// connections (internal backend calls, probes): they are not devices anyone watches, and
+    /// a burst of them would otherwise broadcast an ever longer list to every client, a cost
+    /// quadratic in the number of sockets.
+    private static let ephemeralModes: Set<String> = ["backend", "probe"]
 
     private func presenceRow(_ admitted: ConnectAdmitted, context: ConnectContext) -> JSONObject {
         let client = admitted.params.client
