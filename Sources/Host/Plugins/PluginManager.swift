@@ -109,6 +109,16 @@ public final class PluginManager: Sendable {
     }
 
     /// `{plugins:[…]}` for the `plugins.list` method.
+    /// Active plugins that declare channels (manifest `channels`), for `channels.status`.
+    public func channelProviders() -> [(pluginId: String, channels: [PluginManifest.Channel])] {
+        slots.withLock { $0 }.compactMap { entry in
+            entry.slot.withServing { serving in
+                guard serving.state == .active, let manifest = serving.manifest, !manifest.channels.isEmpty else { return nil }
+                return (manifest.id, manifest.channels)
+            }
+        }
+    }
+
     public func listJSON() -> JSONValue {
         ["plugins": .array(list().map(\.json))]
     }

@@ -75,6 +75,7 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
                 bundled: bundled, pluginsDirectory: server.environment["OPENCLAW_PLUGINS_DIR"], stateDirectory: stateDir)
             let manager = PluginManager(services: self, discovery: discovery, tempDirectory: try PluginTempDirectory(environment: server.environment))
             try manager.registerControlMethods()
+            try ChannelStatusMethod(registry: gatewayProtocol.registry) { manager.channelProviders() }.register()
             pluginManager = manager
             for plugin in manager.loadAll(config: server.current.effectiveConfig) where plugin.state == .failed {
                 log.error("plugins", plugin.reason ?? "plugin \(plugin.id) failed")
