@@ -224,6 +224,7 @@ public final class GatewayServer: Sendable {
         services.shutdownProtocol(reason: reason, restartExpectedMs: restartExpectedMs) { closed.signal() }
         let deadline = DispatchTime.now() + .milliseconds(4000)
         _ = closed.wait(timeout: deadline)
+        services.abortRuns()
         group.forEach { loop in
             for case let connection as Connection in loop.registeredHandlers {
                 (connection.handler as? HTTPSession)?.drain(connection)

@@ -7,6 +7,8 @@ import Glibc
 final class GatewayServices: PluginHostServices, @unchecked Sendable {
     private unowned let server: GatewayServer
     let gatewayProtocol: GatewayProtocol
+    /// Runs, sessions and providers; nil only if its methods could not be registered.
+    let agents: AgentRuntimeService?
     /// The plugin platform, once started (`startPlugins`).
     private var pluginManager: PluginManager?
 
@@ -16,6 +18,17 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         let paths = ConfigPaths.resolve(environment: environment)
         let flags = server.options.flags
         let log = server.log
+        let registry = MethodRegistry()
+        do {
+            agents = try AgentRuntimeService(
+                config: { [unowned server] in server.current.config.value },
+                secret: { [unowned server] path in server.current.secrets.value(at: path.joined(separator: ".")) },
+                stateDir: paths.stateDir, logger: log, registry: registry,
+                broadcast: { [unowned server] event, payload in server.services?.gatewayProtocol.events.broadcast(event, payload: payload) })
+        } catch {
+            log.error("agents", "agent runtime unavailable: \(error)")
+            agents = nil
+        }
         let protocolEnvironment = ProtocolEnvironment(
             version: server.options.version, stateDir: paths.stateDir, configPath: paths.configPath, logger: log,
             settings: { [unowned server] in server.current.protocolSettings(limiters: server.limiters) },
@@ -34,8 +47,8 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
                 return SecretsReloadOutcome(resolved: secrets.resolvedCount, warningCount: 0)
             },
             plugins: { [unowned server] in server.services?.pluginManager?.list() ?? [] },
-            hostname: GatewayServices.hostname())
-        gatewayProtocol = GatewayProtocol(environment: protocolEnvironment)
+            hostname: GatewayServices.hostname(), agentRuntime: agents?.runner)
+        gatewayProtocol = GatewayProtocol(environment: protocolEnvironment, registry: registry)
     }
 
     // MARK: Host routes and upgrades
@@ -86,10 +99,17 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         }
     }
 
-    /// Tells plugins the gateway stops, then drains and unloads them. Control thread only.
+    /// Aborts unfinished agent runs (each records itself as aborted). Control thread.
+    func abortRuns() {
+        agents?.abortAll()
+    }
+
+    /// Tells plugins the gateway stops, then drains and unloads them; then the upstream
+    /// client stops. Control thread only.
     func stopPlugins() {
         pluginManager?.deliverEvent("gateway:shutdown", payload: ["type": "gateway", "action": "shutdown", "timestamp": .number(Double(ProtocolClock.epochMs()))])
         pluginManager?.shutdown(timeoutMs: 3000)
+        agents?.shutdown()
     }
 
     // MARK: Config reload
@@ -166,7 +186,11 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
     func installRoutes(owner: String, routes: [Route]) throws(RouteTable.Conflict) { try server.http.installRoutes(owner: owner, routes: routes) }
     func removeRoutes(owner: String) { server.http.removeRoutes(owner: owner) }
     func emitEvent(_ name: String, payload: JSONValue, scope: OperatorScope) { gatewayProtocol.events.broadcast(name, payload: payload) }
-    func dispatchHostMethod(_ request: MethodRequest, responder: MethodResponder) { gatewayProtocol.registry.dispatch(request, responder: responder) }
+    /// Plugins may reach the internal methods (`internal.agent.run`, …) that WebSocket clients
+    /// cannot; the caller's scopes (or the plugin's grants) still decide.
+    func dispatchHostMethod(_ request: MethodRequest, responder: MethodResponder) {
+        gatewayProtocol.registry.dispatch(request, responder: responder, includingInternal: true)
+    }
 
     private static func hostname() -> String {
         var name = [CChar](repeating: 0, count: 256)
