@@ -236,8 +236,10 @@ def test_core_methods(gateway):
         assert gateway.token not in json.dumps(cfg)
         logs = call(ws, "logs.tail", {"limit": 5})["payload"]
         assert {"file", "cursor", "size", "lines"} <= set(logs)
+        # No model configured: the run is refused with a clear message (the two-stage flow
+        # itself is covered by test_agent_runtime.py).
         agent = call(ws, "agent", {"message": "hi", "idempotencyKey": "k1"})
-        assert agent["error"] == {"code": "UNAVAILABLE", "message": "agent runtime unavailable"}
+        assert agent["ok"] is False and agent["error"]["message"].startswith("no model configured for agent main"), agent
         assert call(ws, "agent", {"message": "hi"})["error"]["code"] == "INVALID_REQUEST"
         assert call(ws, "chat.history", {"sessionKey": "main"})["payload"] == {"sessionKey": "agent:main:main", "messages": []}
 

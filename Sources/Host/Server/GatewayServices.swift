@@ -21,8 +21,11 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         let registry = MethodRegistry()
         do {
             agents = try AgentRuntimeService(
-                config: { [unowned server] in server.current.config.value },
-                secret: { [unowned server] path in server.current.secrets.value(at: path.joined(separator: ".")) },
+                config: { [unowned server] in server.current.effectiveConfig },
+                secret: { [unowned server] path in
+                    let current = server.current
+                    return current.secrets.string(at: path, in: current.config.value)
+                },
                 stateDir: paths.stateDir, logger: log, registry: registry,
                 broadcast: { [unowned server] event, payload in server.services?.gatewayProtocol.events.broadcast(event, payload: payload) })
         } catch {
