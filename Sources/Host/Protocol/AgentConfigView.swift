@@ -1,7 +1,7 @@
-/// Read-only view of the agent-related parts of a config snapshot and the session stores on
-/// disk: agent list, default agent, main session key (`protocol.md` §12.5), models, and the
-/// `sessions.json` index of each agent. Value type over immutable inputs: any thread (the
-/// session-store reads block briefly; callers on loop threads read small files only).
+/// Read-only view of the agents of a config snapshot (through the runtime's `AgentCatalog`,
+/// so the protocol, tools and CLI apply exactly the runtime's rules) plus the `sessions.json`
+/// index of each agent on disk. Value type over immutable inputs: any thread (the index reads
+/// block briefly; callers on loop threads read small files only).
 struct AgentConfigView {
     struct Agent: Equatable {
         var id: String
@@ -18,34 +18,21 @@ struct AgentConfigView {
 
     let config: JSONValue
     let stateDir: String
+    let catalog: AgentCatalog
     let agents: [Agent]
-    let defaultAgentId: String
-    /// `session.mainKey` (default `main`).
-    let mainKey: String
 
     init(config: JSONValue, stateDir: String) {
         self.config = config
         self.stateDir = stateDir
-        let list = config.value(atPath: "agents.list")?.arrayValue ?? []
-        var agents: [Agent] = []
-        var defaultId: String?
-        for item in list {
-            guard let rawId = item["id"]?.stringValue else { continue }
-            let id = Self.normalizeAgentId(rawId)
-            agents.append(Agent(id: id, name: item["name"]?.stringValue, model: Self.modelName(item["model"])))
-            if item["default"]?.boolValue == true && defaultId == nil { defaultId = id }
-        }
-        if agents.isEmpty {
-            agents = [Agent(id: "main", name: nil, model: Self.modelName(config.value(atPath: "agents.defaults.model")))]
-        }
-        self.agents = agents
-        self.defaultAgentId = defaultId ?? agents[0].id
-        let key = config.value(atPath: "session.mainKey")?.stringValue.map { AuthText.lowercased(AuthText.trimmed($0)) }
-        self.mainKey = key?.isEmpty == false ? key! : "main"
+        catalog = AgentCatalog(config: config)
+        agents = catalog.agents.map { Agent(id: $0.id, name: $0.name, model: $0.model.map { $0.primary.description }) }
     }
 
+    var defaultAgentId: String { catalog.defaultAgentId }
+    /// `session.mainKey` (default `main`).
+    var mainKey: String { catalog.mainKey }
     /// `agent:<defaultAgentId>:<mainKey>`.
-    var mainSessionKey: String { "agent:\(defaultAgentId):\(mainKey)" }
+    var mainSessionKey: String { catalog.mainSessionKey }
 
     /// `snapshot.sessionDefaults`.
     var sessionDefaults: JSONValue {
@@ -74,40 +61,13 @@ struct AgentConfigView {
         }.sorted { $0.updatedAt > $1.updatedAt }
     }
 
-    /// `agentId` normalized (§12.5): trimmed, lower-cased, runs outside `[a-z0-9_-]`
-    /// collapsed to `-`, outer `-` removed, at most 64 characters, empty → `main`.
+    /// `agentId` normalized (§12.5).
     static func normalizeAgentId(_ raw: String) -> String {
-        var out: [UInt8] = []
-        for byte in AuthText.lowercased(AuthText.trimmed(raw)).utf8 {
-            let allowed = (97...122).contains(byte) || (48...57).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-            if allowed {
-                out.append(byte)
-            } else if out.last != UInt8(ascii: "-") {
-                out.append(UInt8(ascii: "-"))
-            }
-        }
-        var text = String(decoding: out, as: UTF8.self)
-        while text.hasPrefix("-") { text.removeFirst() }
-        while text.hasSuffix("-") { text.removeLast() }
-        text = String(text.prefix(64))
-        return text.isEmpty ? "main" : text
+        SessionKeys.normalizeAgentId(raw)
     }
 
-    /// Canonical session key (§12.5): `agent:<id>:<rest>` lower-cased; other input is
-    /// resolved against the default agent (bare `main` → the main key).
+    /// Canonical session key (§12.5).
     func canonicalSessionKey(_ raw: String) -> String {
-        let key = AuthText.lowercased(AuthText.trimmed(raw))
-        if key.hasPrefix("agent:") {
-            let parts = key.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            let agent = Self.normalizeAgentId(parts.count > 1 ? String(parts[1]) : "")
-            let rest = parts.count > 2 && !parts[2].isEmpty ? String(parts[2]) : mainKey
-            return "agent:\(agent):\(rest)"
-        }
-        return "agent:\(defaultAgentId):\(key.isEmpty || key == "main" ? mainKey : key)"
-    }
-
-    /// A model reference: a string, or `{primary}`.
-    private static func modelName(_ value: JSONValue?) -> String? {
-        value?.stringValue ?? value?["primary"]?.stringValue
+        catalog.canonicalSessionKey(raw)
     }
 }
