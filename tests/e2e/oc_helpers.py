@@ -240,3 +240,34 @@ def req(method: str, path: str, headers: dict | None = None, body: bytes = b"",
         h["Connection"] = "close"
     head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in h.items()) + "\r\n"
     return head.encode() + body
+
+
+# --------------------------------------------------------------------------- WebSocket
+
+def ws_open(gw, path: str = "/", **kw):
+    """A websockets sync client to the gateway (use as a context manager)."""
+    from websockets.sync.client import connect
+    kw.setdefault("open_timeout", 5)
+    kw.setdefault("close_timeout", 2)
+    kw.setdefault("max_size", 32 * 1024 * 1024)
+    return connect(f"ws://{LOOPBACK}:{gw.port}{path}", **kw)
+
+
+def ws_recv_json(ws, timeout: float = 5):
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def ws_expect_close(ws, timeout: float = 5) -> tuple[int, str]:
+    """Read until the server closes; return its (code, reason). Fails on a drop without a
+    close frame or when nothing closes within timeout."""
+    from websockets.exceptions import ConnectionClosed
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ws.recv(timeout=max(0.05, deadline - time.monotonic()))
+    except ConnectionClosed as e:
+        assert e.rcvd is not None, "connection dropped without a close frame"
+        return e.rcvd.code, e.rcvd.reason
+    except TimeoutError:
+        pass
+    raise AssertionError("server did not close in time")

@@ -8,32 +8,8 @@ import uuid
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect as ws_connect
 
-from oc_helpers import RawConn, raw_request, req
-
-
-def open_ws(gw, path="/", **kw):
-    kw.setdefault("open_timeout", 5)
-    kw.setdefault("close_timeout", 2)
-    kw.setdefault("max_size", 32 * 1024 * 1024)
-    return ws_connect(f"ws://127.0.0.1:{gw.port}{path}", **kw)
-
-
-def recv_json(ws, timeout=5):
-    return json.loads(ws.recv(timeout=timeout))
-
-
-def expect_close(ws, timeout=5):
-    """Read until the server closes; return (code, reason)."""
-    deadline = time.monotonic() + timeout
-    with pytest.raises(ConnectionClosed) as ei:
-        while time.monotonic() < deadline:
-            ws.recv(timeout=max(0.05, deadline - time.monotonic()))
-        raise AssertionError("server did not close in time")
-    rcvd = ei.value.rcvd
-    assert rcvd is not None, "connection dropped without a close frame"
-    return rcvd.code, rcvd.reason
+from oc_helpers import RawConn, raw_request, req, ws_expect_close, ws_open, ws_recv_json
 
 
 def connect_params(token, client_id="gateway-client", mode="backend", **extra):
@@ -47,8 +23,8 @@ def connect_params(token, client_id="gateway-client", mode="backend", **extra):
 # --------------------------------------------------------------------------- challenge
 
 def test_challenge_is_first_message(gateway):
-    with open_ws(gateway) as ws:
-        msg = recv_json(ws)
+    with ws_open(gateway) as ws:
+        msg = ws_recv_json(ws)
     assert set(msg) == {"type", "event", "payload"}, msg     # no seq on the challenge
     assert msg["type"] == "event" and msg["event"] == "connect.challenge"
     payload = msg["payload"]
@@ -61,27 +37,27 @@ def test_challenge_is_first_message(gateway):
 def test_challenge_nonce_fresh_per_connection(gateway):
     nonces = set()
     for _ in range(5):
-        with open_ws(gateway) as ws:
-            nonces.add(recv_json(ws)["payload"]["nonce"])
+        with ws_open(gateway) as ws:
+            nonces.add(ws_recv_json(ws)["payload"]["nonce"])
     assert len(nonces) == 5
 
 
 @pytest.mark.parametrize("path", ["/", "/gateway", "/some/base/path"])
 def test_upgrade_on_paths(gateway, path):
-    with open_ws(gateway, path) as ws:
-        assert recv_json(ws)["event"] == "connect.challenge"
+    with ws_open(gateway, path) as ws:
+        assert ws_recv_json(ws)["event"] == "connect.challenge"
 
 
 def test_subprotocol_not_selected(gateway):
-    with open_ws(gateway, subprotocols=["openclaw.v4"]) as ws:
+    with ws_open(gateway, subprotocols=["openclaw.v4"]) as ws:
         assert ws.subprotocol is None
-        assert recv_json(ws)["event"] == "connect.challenge"
+        assert ws_recv_json(ws)["event"] == "connect.challenge"
 
 
 def test_no_compression_negotiated(gateway):
-    with open_ws(gateway) as ws:
+    with ws_open(gateway) as ws:
         assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
-        recv_json(ws)
+        ws_recv_json(ws)
 
 
 def test_upgrade_with_foreign_host_is_421(gateway):
@@ -105,107 +81,107 @@ def test_upgrade_accept_key(gateway):
 # --------------------------------------------------------------------------- bad first frames (§8.3)
 
 def test_non_request_first_frame_closes_1008(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send(json.dumps({"type": "event", "event": "hello"}))
-        code, reason = expect_close(ws)
+        code, reason = ws_expect_close(ws)
     assert (code, reason) == (1008, "invalid request frame")
 
 
 def test_first_request_not_connect(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send(json.dumps({"type": "req", "id": "1", "method": "health", "params": {}}))
-        res = recv_json(ws)
+        res = ws_recv_json(ws)
         assert res == {"type": "res", "id": "1", "ok": False,
                        "error": {"code": "INVALID_REQUEST",
                                  "message": "invalid handshake: first request must be connect"}}
-        code, reason = expect_close(ws)
+        code, reason = ws_expect_close(ws)
     assert (code, reason) == (1008, "invalid handshake: first request must be connect")
 
 
 def test_first_frame_not_json_closes_1000(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send("this is not json")
-        code, reason = expect_close(ws)
+        code, reason = ws_expect_close(ws)
     assert (code, reason) == (1000, "")
 
 
 def test_first_frame_binary_closes_1000(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send(b'{"type":"req"}')
-        code, reason = expect_close(ws)
+        code, reason = ws_expect_close(ws)
     assert (code, reason) == (1000, "")
 
 
 def test_oversized_preconnect_frame_closes_1009(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send(json.dumps({"type": "req", "id": "1", "method": "connect", "params": {"pad": "x" * 70_000}}))
-        code, reason = expect_close(ws)
+        code, reason = ws_expect_close(ws)
     assert (code, reason) == (1009, "Max payload size exceeded")
 
 
 def test_preconnect_frame_just_under_limit_is_not_1009(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         frame = json.dumps({"type": "event", "event": "x", "payload": "y" * 60_000})
         assert len(frame) < 65536
         ws.send(frame)
-        code, _ = expect_close(ws)
+        code, _ = ws_expect_close(ws)
     assert code == 1008
 
 
 def test_invalid_connect_params(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send(json.dumps({"type": "req", "id": "c1", "method": "connect", "params": {"minProtocol": 4}}))
-        res = recv_json(ws)
+        res = ws_recv_json(ws)
         assert res["ok"] is False and res["id"] == "c1"
         assert res["error"]["code"] == "INVALID_REQUEST"
         assert res["error"]["message"].startswith("invalid connect params: ")
-        code, reason = expect_close(ws)
+        code, reason = ws_expect_close(ws)
     assert code == 1008
     assert len(reason.encode()) <= 123
     assert reason.startswith("invalid connect params")
 
 
 def test_protocol_mismatch_closes_1002(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send(json.dumps({"type": "req", "id": "c1", "method": "connect",
                             "params": connect_params(gateway.token, minProtocol=1, maxProtocol=2)}))
-        res = recv_json(ws)
+        res = ws_recv_json(ws)
         assert res["error"]["code"] == "INVALID_REQUEST"
         assert res["error"]["message"] == "protocol mismatch"
         assert res["error"]["details"] == {"expectedProtocol": 4}
-        code, reason = expect_close(ws)
+        code, reason = ws_expect_close(ws)
     assert (code, reason) == (1002, "protocol mismatch")
 
 
 def test_wrong_token_closes_1008(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send(json.dumps({"type": "req", "id": "c1", "method": "connect",
                             "params": connect_params("wrong-token")}))
-        res = recv_json(ws)
+        res = ws_recv_json(ws)
         assert res["ok"] is False
         assert res["error"]["code"] == "INVALID_REQUEST"
         assert res["error"]["message"].startswith("unauthorized: gateway token mismatch")
         assert res["error"]["details"]["code"] == "AUTH_TOKEN_MISMATCH"
-        code, reason = expect_close(ws)
+        code, reason = ws_expect_close(ws)
     assert code == 1008 and reason.startswith("unauthorized")
 
 
 def test_handshake_timeout_closes_1000(start_gateway, oc_env):
     oc_env.write_config(oc_env.base_config())
     gw = start_gateway(env={"OPENCLAW_HANDSHAKE_TIMEOUT_MS": "700"})
-    with open_ws(gw) as ws:
-        recv_json(ws)
+    with ws_open(gw) as ws:
+        ws_recv_json(ws)
         t0 = time.monotonic()
-        code, reason = expect_close(ws, timeout=5)
+        code, reason = ws_expect_close(ws, timeout=5)
         elapsed = time.monotonic() - t0
     assert (code, reason) == (1000, "")
     assert 0.4 <= elapsed <= 3, elapsed
@@ -216,11 +192,11 @@ def test_handshake_timeout_closes_1000(start_gateway, oc_env):
 # --------------------------------------------------------------------------- connected client and shutdown
 
 def test_backend_connect_and_shutdown_event(gateway):
-    with open_ws(gateway) as ws:
-        recv_json(ws)
+    with ws_open(gateway) as ws:
+        ws_recv_json(ws)
         ws.send(json.dumps({"type": "req", "id": "c1", "method": "connect",
                             "params": connect_params(gateway.token)}))
-        res = recv_json(ws)
+        res = ws_recv_json(ws)
         assert res["ok"] is True, res
         assert res["payload"]["type"] == "hello-ok"
         assert res["payload"]["protocol"] == 4
@@ -229,7 +205,7 @@ def test_backend_connect_and_shutdown_event(gateway):
         got_shutdown = False
         try:
             for _ in range(100):
-                msg = recv_json(ws, timeout=5)
+                msg = ws_recv_json(ws, timeout=5)
                 if msg.get("type") == "event" and msg.get("event") == "shutdown":
                     got_shutdown = True
                     assert msg["payload"]["reason"] == "gateway stopping"
