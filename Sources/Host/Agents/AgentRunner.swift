@@ -22,6 +22,8 @@ public final class AgentRunner: AgentRuntime {
     private let logger: Logger
     let store: SessionStore
     let runs = RunRegistry()
+    /// System events (wake hooks) waiting for a session's next run.
+    let systemEvents = SystemEventQueue()
     private let lanes = SessionLanes()
     private let gate: AsyncGate
     private let http: HTTPClient
@@ -120,6 +122,8 @@ public final class AgentRunner: AgentRuntime {
         guard runs.register(runId: request.runId, sessionKey: request.sessionKey) else {
             throw .invalidRequest("run \(request.runId) already exists")
         }
+        var request = request
+        request.message = systemEvents.prefixing(request.message, sessionKey: request.sessionKey)
         let now = ProtocolClock.epochMs()
         let session: SessionStore.Session
         do throws(SessionStore.WriteError) {

@@ -28,6 +28,7 @@ struct InternalAgentMethods {
         try registry.register(Self.runMethod, scope: .write, isInternal: true) { request, responder in
             Self.run(request, responder, runner: runner, broadcast: broadcast)
         }
+        try SystemWakeMethod(runner: runner, broadcast: broadcast).register(in: registry)
         try registry.register(Self.embeddingsMethod, scope: .write, isInternal: true) { request, responder in
             Task {
                 do throws(ProtocolError) {
