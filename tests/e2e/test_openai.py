@@ -237,7 +237,7 @@ def test_responses_non_stream(compat):
     assert response.output_text == "echo: hello there"
     item = response.output[0]
     assert item.type == "message" and item.role == "assistant" and item.id.startswith("msg_")
-    assert item.model_extra["phase"] == "final_answer" and item.status == "completed"
+    assert item.to_dict()["phase"] == "final_answer" and item.status == "completed"
     assert response.usage.output_tokens == 3
     assert response.usage.total_tokens == response.usage.input_tokens + response.usage.output_tokens
 
