@@ -46,6 +46,14 @@ final class ProtocolFrameTests: XCTestCase {
         XCTAssertEqual(failed, #"{"type":"res","id":"r3","ok":false,"error":{"code":"INVALID_REQUEST","message":"unknown method: x.y"}}"#)
     }
 
+    func testPreEncodedPayloadIsWrittenAsIs() {
+        let cached = MethodResponse.success(["a": 1], encoded: Array(#"{"a":1}"#.utf8))
+        XCTAssertEqual(ServerFrame.response(id: "r", cached), ServerFrame.response(id: "r", ok: true, payload: ["a": 1], error: nil))
+        var changed = cached
+        changed.payload = ["b": 2]
+        XCTAssertEqual(String(decoding: ServerFrame.response(id: "r", changed), as: UTF8.self), #"{"type":"res","id":"r","ok":true,"payload":{"b":2}}"#)
+    }
+
     func testEventEncodingStampsSeq() {
         let event = EncodedEvent(name: "presence", payload: ["presence": []], stateVersion: StateVersion(presence: 2, health: 1))
         XCTAssertEqual(String(decoding: event.bytes(seq: 7), as: UTF8.self),

@@ -1,7 +1,8 @@
 import Glibc
 
 /// Registers the host's core methods and events (`protocol.md` §12.2) in the gateway's
-/// registry. Handlers here are cheap and answer synchronously on the dispatching loop;
+/// registry. Handlers here are cheap and answer synchronously on the dispatching loop
+/// (`health`, the most frequent call, answers with its pre-encoded cached summary);
 /// file-writing ones (`config.*`) run as tasks. Value type holding the gateway: any thread.
 struct CoreMethods {
     let gateway: GatewayProtocol
@@ -17,10 +18,15 @@ struct CoreMethods {
         for event in Self.events { registry.registerEvent(event) }
         let env = gateway.environment
         let gateway = self.gateway
-        add("health") { request in
-            let probe = try request.objectParams()["probe"]?.boolValue == true
-            let config = env.settings().config
-            return probe ? gateway.health.refresh(config: config).summary : gateway.health.current(config: config).summary
+        add("health") { request, responder in
+            let probe: Bool
+            do throws(ProtocolError) {
+                probe = try request.objectParams()["probe"]?.boolValue == true
+            } catch {
+                return responder.fail(error)
+            }
+            let summary = probe ? gateway.health.refresh(config: env.settings().config) : gateway.health.current { env.settings().config }
+            responder.respond(.success(summary.value, encoded: summary.encoded))
         }
         add("status") { request in try Self.status(gateway, request) }
         add("system-presence") { _ in .array(gateway.presence.snapshot().entries) }
@@ -41,8 +47,12 @@ struct CoreMethods {
     }
 
     private func add(_ name: String, _ body: @escaping @Sendable (MethodRequest) throws -> JSONValue) {
+        add(name, MethodRegistry.handler(sync: body))
+    }
+
+    private func add(_ name: String, _ handler: @escaping MethodRegistry.Handler) {
         do {
-            try gateway.registry.register(name, sync: body)
+            try gateway.registry.register(name, handler: handler)
         } catch {
             preconditionFailure("core method \(name) registered twice: \(error)")
         }

@@ -62,8 +62,9 @@ public final class GatewayProtocol: Sendable {
                 }
                 if now - lastHealthMs >= HealthMonitor.refreshIntervalMs {
                     lastHealthMs = now
-                    let (summary, version) = health.refresh(config: environment.settings().config, nowMs: now)
-                    events.broadcast("health", payload: summary, stateVersion: StateVersion(presence: presence.version, health: version))
+                    let summary = health.refresh(config: environment.settings().config, nowMs: now)
+                    events.broadcast(
+                        "health", payload: summary.value, stateVersion: StateVersion(presence: presence.version, health: summary.version))
                 }
             }
         }
@@ -123,7 +124,7 @@ public final class GatewayProtocol: Sendable {
     func helloOk(_ admitted: ConnectAdmitted, connId: String) -> JSONValue {
         let settings = environment.settings()
         let (presenceList, presenceVersion) = presence.snapshot()
-        let (summary, healthVersion) = health.current(config: settings.config)
+        let summary = health.current(config: { settings.config })
         let agents = AgentConfigView(config: settings.config, stateDir: environment.stateDir)
         var auth = JSONObject([
             ("role", .string(admitted.role.rawValue)), ("scopes", .array(admitted.scopes.names.map { .string($0) })),
@@ -142,8 +143,8 @@ public final class GatewayProtocol: Sendable {
             ],
             "snapshot": [
                 "presence": .array(presenceList),
-                "health": summary,
-                "stateVersion": StateVersion(presence: presenceVersion, health: healthVersion).json,
+                "health": summary.value,
+                "stateVersion": StateVersion(presence: presenceVersion, health: summary.version).json,
                 "uptimeMs": .number(Double(uptimeMs)),
                 "sessionDefaults": agents.sessionDefaults,
                 "authMode": .string(settings.authPolicy.mode.rawValue),

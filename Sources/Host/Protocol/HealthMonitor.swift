@@ -7,10 +7,17 @@ final class HealthMonitor: Sendable {
     /// Age after which `current` recomputes (§11: health refresh every 60 000 ms).
     static let refreshIntervalMs = 60_000
 
+    /// One computed summary. It is serialized once per refresh, because `health` is the
+    /// most frequent call (probes, keep-alives) and would otherwise re-encode it every time.
+    struct Summary: Sendable {
+        let value: JSONValue
+        let encoded: [UInt8]
+        let version: Int
+    }
+
     private struct State {
-        var summary: JSONValue = .null
+        var summary = Summary(value: .null, encoded: Array("null".utf8), version: 0)
         var computedAtMs = Int.min / 2
-        var version = 0
     }
 
     private let state = Mutex(State())
@@ -21,18 +28,17 @@ final class HealthMonitor: Sendable {
     }
 
     /// The counter of the last computed summary.
-    var version: Int { state.withLock { $0.version } }
+    var version: Int { state.withLock { $0.summary.version } }
 
-    /// The cached summary, recomputed when older than the refresh interval.
-    func current(config: JSONValue, nowMs: Int = ProtocolClock.epochMs()) -> (summary: JSONValue, version: Int) {
-        let cached = state.withLock { s -> (JSONValue, Int)? in
-            nowMs - s.computedAtMs < Self.refreshIntervalMs ? (s.summary, s.version) : nil
-        }
-        return cached ?? refresh(config: config, nowMs: nowMs)
+    /// The cached summary, recomputed when older than the refresh interval. `config` is
+    /// only read for a recomputation.
+    func current(config: () -> JSONValue, nowMs: Int = ProtocolClock.epochMs()) -> Summary {
+        let cached = state.withLock { s in nowMs - s.computedAtMs < Self.refreshIntervalMs ? s.summary : nil }
+        return cached ?? refresh(config: config(), nowMs: nowMs)
     }
 
     /// Recomputes the summary now and bumps the counter.
-    func refresh(config: JSONValue, nowMs: Int = ProtocolClock.epochMs()) -> (summary: JSONValue, version: Int) {
+    func refresh(config: JSONValue, nowMs: Int = ProtocolClock.epochMs()) -> Summary {
         let started = EventLoop.nowMs()
         let view = AgentConfigView(config: config, stateDir: stateDir)
         let rows = view.sessions(agentId: view.defaultAgentId)
@@ -57,11 +63,11 @@ final class HealthMonitor: Sendable {
             }),
         ]
         let value = JSONValue.object(summary)
+        let encoded = value.serializedBytes()
         return state.withLock { s in
-            s.summary = value
+            s.summary = Summary(value: value, encoded: encoded, version: s.summary.version + 1)
             s.computedAtMs = nowMs
-            s.version += 1
-            return (value, s.version)
+            return s.summary
         }
     }
 }

@@ -78,8 +78,13 @@ public struct MethodRequest: Sendable {
 /// response may carry both). Immutable value: any thread.
 public struct MethodResponse: Sendable, Equatable {
     public var ok: Bool
-    public var payload: JSONValue?
+    public var payload: JSONValue? {
+        didSet { encodedPayload = nil }
+    }
     public var error: ProtocolError?
+    /// `payload` already serialized, when the handler had it cached (the WebSocket writer
+    /// then skips encoding it again). Cleared whenever `payload` changes.
+    private(set) var encodedPayload: [UInt8]?
 
     public init(ok: Bool, payload: JSONValue? = nil, error: ProtocolError? = nil) {
         self.ok = ok
@@ -88,6 +93,13 @@ public struct MethodResponse: Sendable, Equatable {
     }
 
     public static func success(_ payload: JSONValue?) -> MethodResponse { MethodResponse(ok: true, payload: payload) }
+
+    /// Success with `payload` and its serialization `encoded` (which must match it).
+    static func success(_ payload: JSONValue, encoded: [UInt8]) -> MethodResponse {
+        var response = MethodResponse(ok: true, payload: payload)
+        response.encodedPayload = encoded
+        return response
+    }
     public static func failure(_ error: ProtocolError, payload: JSONValue? = nil) -> MethodResponse {
         MethodResponse(ok: false, payload: payload, error: error)
     }

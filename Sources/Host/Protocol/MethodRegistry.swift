@@ -81,7 +81,13 @@ public final class MethodRegistry: Sendable {
         _ name: String, owner: String = hostOwner, scope: OperatorScope? = nil,
         sync body: @escaping @Sendable (MethodRequest) throws -> JSONValue
     ) throws(MethodRegistrationError) {
-        try register(name, owner: owner, scope: scope) { request, responder in
+        try register(name, owner: owner, scope: scope, handler: Self.handler(sync: body))
+    }
+
+    /// The handler of a synchronous body: its value is the final response; errors map as
+    /// in `protocolError`.
+    static func handler(sync body: @escaping @Sendable (MethodRequest) throws -> JSONValue) -> Handler {
+        { request, responder in
             do {
                 responder.succeed(try body(request))
             } catch {

@@ -33,7 +33,7 @@ enum ClientFrame: Equatable {
         let id = object["id"]?.stringValue
         switch object["type"] {
         case .string("req"):
-            var errors = unexpectedMembers(object, allowed: ["type", "id", "method", "params"])
+            var errors = unexpectedMembers(object, allowed: requestMembers)
             if let problem = idProblem(object["id"]) { errors.append("at /id: \(problem)") }
             if object["method"]?.stringValue?.isEmpty != false {
                 errors.append(object["method"] == nil ? "at root: must have required property 'method'" : "at /method: must be non-empty string")
@@ -43,7 +43,7 @@ enum ClientFrame: Equatable {
             }
             return .success(.request(id: id, method: method, params: object["params"]))
         case .string("cancel"):
-            var errors = unexpectedMembers(object, allowed: ["type", "id"])
+            var errors = unexpectedMembers(object, allowed: cancelMembers)
             if let problem = idProblem(object["id"]) { errors.append("at /id: \(problem)") }
             guard errors.isEmpty, let id else { return .failure(.invalid(id: id, errors: errors.joined(separator: "; "))) }
             return .success(.cancel(id: id))
@@ -53,6 +53,9 @@ enum ClientFrame: Equatable {
             return .failure(.invalid(id: id, errors: "at /type: must be equal to one of the allowed values"))
         }
     }
+
+    private static let requestMembers: Set<String> = ["type", "id", "method", "params"]
+    private static let cancelMembers: Set<String> = ["type", "id"]
 
     private static func unexpectedMembers(_ object: JSONObject, allowed: Set<String>) -> [String] {
         object.keys.filter { !allowed.contains($0) }.map { "at root: unexpected property '\($0)'" }
@@ -70,14 +73,25 @@ enum ClientFrame: Equatable {
 enum ServerFrame {
     /// `{type:"res", id, ok, payload?, error?}`.
     static func response(id: String, ok: Bool, payload: JSONValue?, error: ProtocolError?) -> [UInt8] {
+        response(id: id, ok: ok, encodedPayload: payload?.serializedBytes(), error: error)
+    }
+
+    /// The frame of a handler's response, reusing its pre-encoded payload when it has one.
+    static func response(id: String, _ response: MethodResponse) -> [UInt8] {
+        Self.response(
+            id: id, ok: response.ok, encodedPayload: response.encodedPayload ?? response.payload?.serializedBytes(),
+            error: response.error)
+    }
+
+    private static func response(id: String, ok: Bool, encodedPayload: [UInt8]?, error: ProtocolError?) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
+        out.reserveCapacity(64 + (encodedPayload?.count ?? 0))
         out.append(contentsOf: #"{"type":"res","id":"#.utf8)
         out.append(contentsOf: JSONValue.string(id).serializedBytes())
         out.append(contentsOf: ok ? #","ok":true"#.utf8 : #","ok":false"#.utf8)
-        if let payload {
+        if let encodedPayload {
             out.append(contentsOf: #","payload":"#.utf8)
-            out.append(contentsOf: payload.serializedBytes())
+            out.append(contentsOf: encodedPayload)
         }
         if let error {
             out.append(contentsOf: #","error":"#.utf8)

@@ -47,7 +47,7 @@ final class ResponseRoute: Sendable {
             if isFinal { calls.end() }
             let frame = Frame(
                 requestId: requestId,
-                bytes: ServerFrame.response(id: requestId, ok: response.ok, payload: response.payload, error: response.error),
+                bytes: ServerFrame.response(id: requestId, response),
                 isFinal: isFinal)
             let queued = state.withLock { s -> Bool in
                 guard s.inline else { return false }
