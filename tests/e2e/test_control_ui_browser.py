@@ -123,24 +123,55 @@ def test_connect_overview_sessions_logs_settings(ui_gateway, page):
     assert_clean_console(page)
 
 
-def test_chat_streams_echo_reply(ui_gateway, page):
+def send_chat(page, message: str):
+    page.evaluate(f"""(() => {{
+        document.getElementById('chat-input').value = {json.dumps(message)};
+        document.getElementById('chat-form').requestSubmit();
+        return true; }})()""")
+
+
+def test_chat_streams_echo_reply_and_keeps_history(ui_gateway, page):
     """http.md §5.4: the echo provider answers "echo: " + the message, one delta per word."""
     open_connected(page, ui_gateway, "/chat")
     assert page.evaluate("document.getElementById('chat-session').value") == "agent:main:main"
+    # Every text the assistant bubble shows, to prove the reply arrived in pieces.
     page.evaluate("""(() => {
-        document.getElementById('chat-input').value = 'hello from the browser';
-        document.getElementById('chat-form').requestSubmit();
+        window.__seen = [];
+        new MutationObserver(() => {
+            const node = document.querySelector('.bubble.assistant .text');
+            if (node && window.__seen.at(-1) !== node.textContent) window.__seen.push(node.textContent);
+        }).observe(document.getElementById('chat-log'), { subtree: true, childList: true, characterData: true });
         return true; })()""")
-    outcome = page.wait_for("""(() => {
+    send_chat(page, "hello from the browser")
+    reply = page.wait_for("""(() => {
         const done = document.querySelector('.bubble.assistant.final .text, .bubble.error .text');
         return done && done.textContent; })()""", timeout=20, what="assistant reply")
-    if outcome == "agent runtime unavailable":
-        pytest.skip("the agent runtime is not built yet: chat.send answers UNAVAILABLE")
-    assert outcome == "echo: hello from the browser"
-    users = page.evaluate("[...document.querySelectorAll('.bubble.user .text')].map(n => n.textContent)")
-    assert users == ["hello from the browser"]
+    assert reply == "echo: hello from the browser"
+    seen = [text for text in page.evaluate("window.__seen") if text]
+    assert len(seen) >= 3 and seen[-1] == reply, seen
+    assert all(reply.startswith(part) for part in seen), seen
     screenshot(page, "chat")
+
+    # The transcript survives a reload (chat.history), and the session is listed.
+    page.navigate(ui_gateway.url + "/chat")
+    wait_state(page, "connected")
+    page.wait_for("document.querySelectorAll('#chat-log .bubble').length === 2", what="history bubbles")
+    assert page.evaluate("[...document.querySelectorAll('#chat-log .text')].map(n => n.textContent)") == [
+        "hello from the browser", "echo: hello from the browser"]
+    click_tab(page, "sessions")
+    page.wait_for("[...document.querySelectorAll('#session-rows td')].some(td => td.textContent === 'agent:main:main')",
+                  what="main session row")
     assert_clean_console(page)
+
+
+def test_chat_stop_aborts_the_run(ui_gateway, page):
+    open_connected(page, ui_gateway, "/chat")
+    send_chat(page, "/sleep 20000 never finished")
+    page.wait_for("!document.getElementById('chat-stop').disabled", what="stop enabled")
+    page.evaluate("document.getElementById('chat-stop').click(), true")
+    page.wait_for("!!document.querySelector('.bubble.assistant.aborted')", timeout=10, what="aborted bubble")
+    assert page.evaluate("document.getElementById('chat-stop').disabled")
+    assert "echo: never finished" not in text(page, "chat-log")
 
 
 def test_seq_gap_refreshes_health_and_presence(ui_gateway, page):
