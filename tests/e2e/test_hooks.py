@@ -331,3 +331,13 @@ def test_gateway_shutdown_event_reaches_the_plugin(start_gateway, oc_env):
     assert plugin_state(gw) == "active"
     assert gw.stop() == 0
     assert "hooks: gateway shutting down" in gw.log_text(), gw.log_text()[-2000:]
+
+
+def test_hooks_token_from_an_env_secret_ref(start_gateway, oc_env):
+    """hooks.token given as `${VAR}` (an env SecretRef) reaches the plugin resolved."""
+    oc_env.write_config(hooks_config(oc_env, token="${E2E_HOOKS_TOKEN}"))
+    gw = start_gateway(env={"E2E_HOOKS_TOKEN": HOOK_TOKEN})
+    assert gw.wait_ready()
+    assert plugin_state(gw) == "active"
+    assert post(gw, "/hooks/wake", {"text": "x"}, bearer("wrong")).status_code == 401
+    assert HOOK_TOKEN not in gw.log_text()

@@ -6,8 +6,9 @@ public struct RuntimeSnapshot: Sendable {
     public let secrets: SecretsSnapshot
     public let settings: GatewaySettings
     public let authPolicy: AuthPolicy
-    /// The config with the defaults that plugins' activation flags and `pathFrom` keys read
-    /// (http.md §6): what plugins see as "the config".
+    /// The config with SecretRefs replaced by their resolved values and the defaults that
+    /// plugins' activation flags and `pathFrom` keys read (http.md §6): what plugins and the
+    /// agent runtime see as "the config" (plugin-abi §5.6). Never logged or sent to clients.
     public let effectiveConfig: JSONValue
 
     /// The long-lived failed-auth limiters: state survives reloads (cli-config §6).
@@ -29,7 +30,7 @@ public struct RuntimeSnapshot: Sendable {
         self.secrets = secrets
         self.settings = settings
         authPolicy = RuntimeSnapshot.authPolicy(settings)
-        effectiveConfig = RuntimeSnapshot.applyingDefaults(to: config.value)
+        effectiveConfig = RuntimeSnapshot.applyingDefaults(to: RuntimeSnapshot.resolvingSecrets(in: config.value, secrets))
     }
 
     /// Defaults of the keys that decide which plugins run and where they mount.
@@ -41,6 +42,14 @@ public struct RuntimeSnapshot: Sendable {
         (["hooks", "enabled"], false),
         (["hooks", "path"], "/hooks"),
     ]
+
+    private static func resolvingSecrets(in config: JSONValue, _ secrets: SecretsSnapshot) -> JSONValue {
+        var result = config
+        for (path, value) in secrets.values {
+            result.setValue(.string(value), at: JSONValue.pathComponents(path))
+        }
+        return result
+    }
 
     private static func applyingDefaults(to config: JSONValue) -> JSONValue {
         var result = config
