@@ -260,6 +260,15 @@ def test_disk_root_edits_show_without_restart(ui, disk_root):
     assert get(gw, "/main.js", headers={"If-None-Match": second.header("etag")}).status == 304
 
 
+def test_missing_disk_root_fails_the_plugin_clearly(ui, tmp_path):
+    missing = tmp_path / "no-such-ui"
+    gw = ui(root=str(missing))
+    r = get(gw, "/")
+    assert r.status == 503 and r.body == b"Service Unavailable"
+    assert f"gateway.controlUi.root {missing}: No such file or directory" in gw.log_text()
+    assert get(gw, "/v1/models").status == 404, "the rest of the gateway keeps serving"
+
+
 # --------------------------------------------------------------------------- origin check
 
 def test_foreign_origin_is_refused(gateway):
