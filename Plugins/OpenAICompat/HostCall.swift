@@ -18,7 +18,8 @@ final class HostCall: Sendable {
     private struct State {
         var callId: UInt64?
         var cancelled = false
-        var finished = false
+        /// Set while the call runs; cleared by its final frame (real or synthetic).
+        var onFrame: (@Sendable (Frame) -> Void)?
     }
 
     private let host: PluginHost
@@ -32,52 +33,67 @@ final class HostCall: Sendable {
         self.requestId = requestId
     }
 
-    /// Starts `method`; `onFrame` gets every frame, the last one being `.result` or `.error`.
-    /// When the host refuses to start the call, `onFrame` gets one synthetic `UNAVAILABLE`
-    /// error (a stale request id: the client is already gone).
+    /// Starts `method`; `onFrame` gets every frame, the last one being `.result` or `.error`,
+    /// exactly once. When the host refuses to start the call (a stale request id: the client
+    /// is already gone) or the call is cancelled, `onFrame` gets a synthetic `UNAVAILABLE`
+    /// error instead of waiting for the host's.
     func start(_ method: String, params: JSON, onFrame: @escaping @Sendable (Frame) -> Void) {
+        state.withLock { $0.onFrame = onFrame }
         registry.insert(self, for: requestId)
         let callId = host.callMethod(method, paramsJSON: params.serialized, requestId: requestId) { [self] kind, text in
             let json = (try? JSONParser.parse(text)) ?? .null
             switch kind {
-            case OC_FRAME_EVENT:
-                onFrame(.event(json))
-            case OC_FRAME_RESULT:
-                finish()
-                onFrame(.result(json))
-            default:
-                finish()
-                onFrame(.error(json))
+            case OC_FRAME_EVENT: deliver(.event(json))
+            case OC_FRAME_RESULT: deliver(.result(json))
+            default: deliver(.error(json))
             }
         }
         guard let callId else {
-            finish()
-            onFrame(.error(.object([("code", .string("UNAVAILABLE")), ("message", .string("host refused \(method)"))])))
+            deliver(HostCall.unavailable("host refused \(method)"))
             return
         }
         // A cancel that raced the start is applied now that the id is known.
         let cancelNow = state.withLock { s -> Bool in
             s.callId = callId
-            return s.cancelled && !s.finished
+            return s.cancelled && s.onFrame != nil
         }
-        if cancelNow { host.cancelCall(callId) }
+        if cancelNow { abort(callId) }
     }
 
-    /// Aborts the call (its final error frame still arrives).
+    /// Aborts the call. The consumer is answered at once: it must finish its responder
+    /// whether or not the host still sends the call's final frame.
     func cancel() {
         let callId = state.withLock { s -> UInt64? in
-            guard !s.cancelled, !s.finished else { return nil }
+            guard !s.cancelled, s.onFrame != nil else { return nil }
             s.cancelled = true
             return s.callId
         }
-        if let callId { host.cancelCall(callId) }
+        if let callId { abort(callId) }
     }
 
-    var isCancelled: Bool { state.withLock { $0.cancelled } }
+    private func abort(_ callId: UInt64) {
+        host.cancelCall(callId)
+        deliver(HostCall.unavailable("call cancelled"))
+    }
 
-    private func finish() {
-        state.withLock { $0.finished = true }
-        registry.remove(self, for: requestId)
+    private static func unavailable(_ message: String) -> Frame {
+        .error(.object([("code", .string("UNAVAILABLE")), ("message", .string(message))]))
+    }
+
+    /// Passes a frame on; after the first final frame nothing more goes out.
+    private func deliver(_ frame: Frame) {
+        let isFinal: Bool
+        switch frame {
+        case .event: isFinal = false
+        case .result, .error: isFinal = true
+        }
+        let onFrame = state.withLock { s -> (@Sendable (Frame) -> Void)? in
+            defer { if isFinal { s.onFrame = nil } }
+            return s.onFrame
+        }
+        guard let onFrame else { return }
+        if isFinal { registry.remove(self, for: requestId) }
+        onFrame(frame)
     }
 }
 

@@ -178,22 +178,32 @@ def test_request_chosen_urls_refused(start_gateway, oc_env):
 
 # --------------------------------------------------------------------------- disconnect
 
-def test_client_disconnect_aborts_the_run(start_gateway, oc_env):
-    """The stream has begun (role chunk read) while the provider sleeps; closing the socket
-    cancels the run, so the session is free at once and the transcript records the abort."""
-    gw = start_compat(start_gateway, oc_env)
-    body = json.dumps({"model": "openclaw", "stream": True, "user": "leaver",
-                       "messages": [{"role": "user", "content": "/sleep 5000 slow"}]}).encode()
+def open_and_drop(gw, body: dict, until: bytes | None) -> None:
+    """POST on a raw socket, read until `until` appears (None: read nothing), then close."""
+    data = json.dumps(body).encode()
     sock = socket.create_connection(("127.0.0.1", gw.port), timeout=10)
     sock.sendall(req("POST", "/v1/chat/completions", headers={"Authorization": f"Bearer {gw.token}",
-                                                               "Content-Type": "application/json"}, body=body))
+                                                               "Content-Type": "application/json"}, body=data))
     received = b""
-    while b'"role":"assistant"' not in received:
+    while until is not None and until not in received:
         chunk = sock.recv(4096)
-        assert chunk, "closed before the role chunk"
+        assert chunk, f"closed before {until!r}"
         received += chunk
-    assert received.startswith(b"HTTP/1.1 200")
+    assert until is None or received.startswith(b"HTTP/1.1 200")
     sock.close()
+
+
+def test_client_disconnect_aborts_the_run(start_gateway, oc_env):
+    """The stream has begun (role chunk read) while the provider sleeps; closing the socket
+    cancels the run, so the session is free at once and the transcript records the abort.
+    Dropped requests also give back their plugin slot (`maxConcurrent` 2 here)."""
+    cfg = compat_config(oc_env)
+    cfg["plugins"] = {"entries": {"openai-compat": {"maxConcurrent": 2}}}
+    oc_env.write_config(cfg)
+    gw = start_gateway()
+    assert gw.wait_ready()
+    sleeper = {"role": "user", "content": "/sleep 5000 slow"}
+    open_and_drop(gw, {"model": "openclaw", "stream": True, "user": "leaver", "messages": [sleeper]}, b'"role":"assistant"')
 
     # Same session (same `user`): runs are serialized per session, so this only answers
     # quickly when the first run was aborted.
@@ -204,3 +214,10 @@ def test_client_disconnect_aborts_the_run(start_gateway, oc_env):
     sessions = oc_env.state_dir / "agents" / "main" / "sessions"
     assert wait_until(lambda: any("aborted" in p.read_text() for p in sessions.glob("*.jsonl")), 5), \
         [p.read_text() for p in sessions.glob("*.jsonl")]
+
+    # Non-stream and before-the-head drops: every slot comes back.
+    for _ in range(3):
+        open_and_drop(gw, {"model": "openclaw", "messages": [sleeper]}, None)
+    for _ in range(3):
+        open_and_drop(gw, {"model": "openclaw", "stream": True, "messages": [sleeper]}, b'"role":"assistant"')
+    assert wait_until(lambda: post(gw, "/v1/chat/completions", {"messages": USER}).status_code == 200, 3)
