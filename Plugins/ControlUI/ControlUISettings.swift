@@ -4,8 +4,7 @@ import FoundationEssentials
 /// (`{"config":…,"sections":{"gateway.controlUi":…,"hooks.path":…}}`). A config change
 /// re-inits the plugin, so an instance never re-reads config. Value type.
 struct ControlUISettings: Sendable, Decodable {
-    /// `gateway.controlUi.basePath` exactly as configured: the host derives the route paths
-    /// from this raw value, so registration must use it unchanged.
+    /// `gateway.controlUi.basePath` as configured (a trailing `/` allowed).
     let rawBasePath: String
     /// `gateway.controlUi.root`: serve files from this directory instead of the embedded ones.
     let root: String?
@@ -19,13 +18,12 @@ struct ControlUISettings: Sendable, Decodable {
         return path.isEmpty || path.hasPrefix("/") ? path : "/" + path
     }
 
-    /// The prefix route, as the host resolves the manifest's `pathFrom`.
-    var prefixRoute: String { rawBasePath.isEmpty ? "/" : rawBasePath }
+    /// The prefix route, as the host resolves the manifest's `pathFrom` (trailing `/` dropped,
+    /// because request paths are canonical).
+    var prefixRoute: String { basePath.isEmpty ? "/" : basePath }
 
     /// The exact `control-ui-config.json` route, as the host resolves `pathFrom` + `suffix`.
-    var configRoute: String {
-        (rawBasePath.hasSuffix("/") ? String(rawBasePath.dropLast()) : rawBasePath) + "/control-ui-config.json"
-    }
+    var configRoute: String { basePath + "/control-ui-config.json" }
 
     init(configJSON: String) throws {
         self = try JSONDecoder().decode(ControlUISettings.self, from: Data(configJSON.utf8))

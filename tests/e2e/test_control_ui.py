@@ -285,3 +285,16 @@ def test_foreign_origin_is_refused(gateway):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+
+def test_base_path_with_trailing_slash(start_gateway, oc_env):
+    """`gateway.controlUi.basePath: "/openclaw/"` serves at `/openclaw` like `/openclaw`."""
+    cfg = oc_env.base_config()
+    cfg["gateway"]["controlUi"] = {"basePath": "/openclaw/"}
+    oc_env.write_config(cfg)
+    gw = start_gateway()
+    assert gw.wait_ready()
+    with gw.client() as c:
+        for path in ("/openclaw", "/openclaw/", "/openclaw/sessions"):
+            r = c.get(path)
+            assert r.status_code == 200 and "text/html" in r.headers["content-type"], (path, r.status_code)

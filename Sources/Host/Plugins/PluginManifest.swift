@@ -114,8 +114,11 @@ public struct PluginManifest: Sendable {
             case .path(let path):
                 return (path, declaration)
             case .config(let key, let suffix):
-                guard let base = config.value(atPath: key)?.stringValue else { return nil }
-                let joined = base.hasSuffix("/") && suffix.hasPrefix("/") ? String(base.dropLast()) + suffix : base + suffix
+                guard var base = config.value(atPath: key)?.stringValue else { return nil }
+                // Request paths are canonical (no trailing `/`), so a configured `/ui/` must
+                // register as `/ui` or nothing would ever match it.
+                while base.hasSuffix("/") { base.removeLast() }
+                let joined = base + suffix
                 return (joined.isEmpty ? "/" : joined, declaration)
             }
         }
