@@ -5,8 +5,9 @@ import Glibc
 enum RequestIds {
     /// A random (version 4, RFC 9562 variant) UUID in lower-case canonical form.
     static func uuid() -> String {
+        // Two 64-bit draws: one getrandom(2) each, not one per byte.
         var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes = [generator.next(), generator.next()].flatMap { (word: UInt64) in (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
         bytes[6] = bytes[6] & 0x0F | 0x40
         bytes[8] = bytes[8] & 0x3F | 0x80
         let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
