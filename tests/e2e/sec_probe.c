@@ -154,10 +154,12 @@ static int32_t handle_config(void *ctx, const oc_http_request *req, oc_responder
     int32_t rc = host->call_method(host->host_ctx, req->request_id, STR("config.get"), STR("{}"),
                                    config_frame, r, &call_id);
     if (rc != OC_OK) {
+        /* Refused before dispatch: the same shape as an error frame. */
         out->status = 403;
-        out->headers = text_headers;
+        out->headers = json_headers;
         out->header_count = 1;
-        out->body = rc == OC_ERR_FORBIDDEN ? STR("call_method: forbidden") : STR("call_method: refused");
+        out->body = rc == OC_ERR_FORBIDDEN ? STR("{\"code\":\"FORBIDDEN\",\"message\":\"call_method refused\"}")
+                                           : STR("{\"code\":\"INVALID_REQUEST\",\"message\":\"call_method refused\"}");
         return OC_OK;
     }
     return OC_DEFERRED;

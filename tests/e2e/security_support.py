@@ -222,3 +222,52 @@ def fill(path: Path) -> None:
                 f.write(chunk)
             except OSError:
                 return
+
+
+# --------------------------------------------------------------------------- WebSocket as anyone
+
+def ws_connect_as(gw, client_id="cli", mode="cli", scopes=None, auth=None, device=None,
+                  origin=None, headers=None):
+    """Opens a WebSocket with the given Origin/extra headers and sends `connect`;
+    returns (ws, res). `device` signs the challenge like test_ws_protocol's Device."""
+    from test_ws_protocol import ALL_SCOPES, open_ws, recv, recv_res
+    kw = {"additional_headers": headers or {}}
+    if origin:
+        kw["origin"] = origin
+    ws = open_ws(gw, **kw)
+    challenge = recv(ws)
+    client = {"id": client_id, "version": "0.0.1-e2e", "platform": "linux", "mode": mode}
+    scopes = ALL_SCOPES if scopes is None else scopes
+    auth = {"token": gw.token} if auth is None else auth
+    params = {"minProtocol": 4, "maxProtocol": 4, "client": client, "role": "operator", "scopes": scopes,
+              "caps": [], "auth": auth}
+    if device is not None:
+        params["device"] = device.proof(challenge["payload"]["nonce"], client, "operator", scopes, auth.get("token"))
+    ws.send(json.dumps({"type": "req", "id": "c1", "method": "connect", "params": params}))
+    res, _ = recv_res(ws, "c1")
+    return ws, res
+
+
+class Trap:
+    """A loopback listener that must never be contacted (a stand-in for an outside host)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.setblocking(False)
+        self.port = self.sock.getsockname()[1]
+
+    def contacted(self) -> bool:
+        try:
+            conn, _ = self.sock.accept()
+        except BlockingIOError:
+            return False
+        conn.close()
+        return True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
