@@ -88,6 +88,6 @@ struct EmbeddingsRoute: Sendable {
     /// backend failure is `500 internal error` (§4.6).
     static func failure(_ frame: JSON) -> CompatError {
         let mapped = RunFailure.map(frame)
-        return [400, 403, 503].contains(mapped.status) && frame["details"]?["reason"] == nil ? mapped : .internalError
+        return mapped.isRunFailure ? .internalError : mapped
     }
 }

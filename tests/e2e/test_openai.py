@@ -228,6 +228,16 @@ def test_upstream_failures_mapped(compat):
     assert json.loads(lines[-2][6:]) == {"error": {"message": "upstream provider error", "type": "api_error"}}
 
 
+def test_rewritten_output(compat):
+    """`/rewrite` replaces streamed text: fine for a whole answer, an error frame in a stream."""
+    messages = [{"role": "user", "content": "/rewrite draft"}]
+    assert sdk(compat).chat.completions.create(model="openclaw", messages=messages).choices[0].message.content == "echo: draft"
+    r, lines = sse_lines(compat, "/v1/chat/completions", {"model": "openclaw", "stream": True, "messages": messages})
+    assert r.status_code == 200 and lines[-1] == "data: [DONE]"
+    assert json.loads(lines[-2][6:])["error"]["message"] == \
+        "Assistant output cannot be represented as an append-only response stream."
+
+
 # --------------------------------------------------------------------------- responses
 
 def test_responses_non_stream(compat):

@@ -61,6 +61,25 @@ def test_disabled_endpoints_absent_then_enabled_by_hot_reload(start_gateway, oc_
     assert gw.pid == pid and gw.alive(), "no restart"
 
 
+def test_agent_changes_reach_the_model_list(start_gateway, oc_env):
+    gw = start_compat(start_gateway, oc_env)
+    pid = gw.pid
+
+    def model_ids():
+        with gw.client() as c:
+            return [m["id"] for m in c.get("/v1/models", headers=gw.auth_headers()).json()["data"]]
+
+    assert "openclaw/ops" not in model_ids()
+    cfg = compat_config(oc_env)
+    cfg["agents"] = {**cfg["agents"], "entries": {**cfg["agents"]["entries"], "ops": {}}}
+    oc_env.write_config(cfg)
+    os.kill(pid, signal.SIGHUP)
+    assert wait_until(lambda: "openclaw/ops" in model_ids(), 10), model_ids()
+    r = post(gw, "/v1/chat/completions", {"model": "openclaw/ops", "messages": USER})
+    assert r.status_code == 200, r.text
+    assert gw.pid == pid and gw.alive()
+
+
 # --------------------------------------------------------------------------- methods, scopes, limits
 
 def test_methods_answer_405_with_allow(start_gateway, oc_env):
