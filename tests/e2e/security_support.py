@@ -79,6 +79,16 @@ def socket_count(pid: int) -> int:
     return sum(1 for t in fds(pid) if t.startswith("socket:"))
 
 
+def settled_socket_count(pid: int, seconds: float = 1.0) -> int:
+    """The gateway's socket count once connections of earlier probes (readiness checks)
+    have gone: the minimum over `seconds`."""
+    counts = []
+    for _ in range(max(1, int(seconds / 0.1))):
+        counts.append(socket_count(pid))
+        time.sleep(0.1)
+    return min(counts)
+
+
 def wait_socket_count(pid: int, at_most: int, timeout: float, at_least: int = 0) -> int:
     """Polls until the gateway holds between `at_least` and `at_most` sockets; returns the
     last count."""

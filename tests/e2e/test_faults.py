@@ -13,8 +13,8 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from security_support import (GarbageUpstream, fill, install_probe, remount_readonly, socket_count, tmpfs,
-                              wait_socket_count, with_probe)
+from security_support import (GarbageUpstream, fill, install_probe, remount_readonly, settled_socket_count,
+                              tmpfs, wait_socket_count, with_probe)
 from stub_upstream import StubUpstream
 from test_agent_runtime import call, next_res, open_session, send
 from test_plugins import WS
@@ -70,7 +70,7 @@ def test_broken_upstream_is_a_clear_error_without_leaked_connections(start_gatew
         oc_env.write_config(config)
         gw = start_gateway()
         assert gw.wait_ready()
-        baseline = socket_count(gw.pid)
+        baseline = settled_socket_count(gw.pid)
         with open_session(gw) as ws:
             for i in range(3):
                 req = send(ws, "agent", {"message": f"hello {i}", "idempotencyKey": f"{kind}-{i}"})
@@ -241,7 +241,7 @@ def test_handler_that_never_answers_gets_504_and_the_gateway_stays_healthy(start
     oc_env.write_config(with_probe(oc_env.base_config()))
     gw = start_gateway()
     assert gw.wait_ready()
-    baseline = socket_count(gw.pid)
+    baseline = settled_socket_count(gw.pid)
     results: list[tuple[int, float, str]] = []
 
     def never():

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from conftest import ARTIFACTS
-from security_support import (LatencyProbe, install_probe, raise_fd_limit, rss_mb, socket_count,
-                              wait_socket_count, with_probe)
+from security_support import (LatencyProbe, install_probe, raise_fd_limit, rss_mb, settled_socket_count,
+                              socket_count, wait_socket_count, with_probe)
 
 pytestmark = pytest.mark.slow
 
@@ -115,7 +115,7 @@ class Tracker:
 def test_thousand_slowloris_connections_are_cut_at_the_header_timeout(start_gateway, oc_env):
     oc_env.write_config(oc_env.base_config())
     gw = start_gateway(env={"OPENCLAW_HTTP_HEADER_TIMEOUT_MS": HEADER_TIMEOUT_MS})
-    baseline_sockets = socket_count(gw.pid)
+    baseline_sockets = settled_socket_count(gw.pid)
     rss_before = rss_mb(gw.pid)
 
     socks = open_many(gw.port, CLIENTS)
@@ -174,7 +174,7 @@ def test_thousand_slow_sse_readers_are_cut_at_the_route_deadline(start_gateway, 
     oc_env.write_config(with_probe(oc_env.base_config(), max_concurrent=2 * CLIENTS))
     gw = start_gateway()
     assert gw.wait_ready()
-    baseline_sockets = socket_count(gw.pid)
+    baseline_sockets = settled_socket_count(gw.pid)
     rss_before = rss_mb(gw.pid)
 
     socks = open_many(gw.port, CLIENTS, rcvbuf=4096)
@@ -220,7 +220,7 @@ def test_a_reader_that_never_reads_is_dropped_at_the_stream_buffer_cap(start_gat
     oc_env.write_config(with_probe(oc_env.base_config()))
     gw = start_gateway()
     assert gw.wait_ready()
-    baseline_sockets = socket_count(gw.pid)
+    baseline_sockets = settled_socket_count(gw.pid)
     rss_before = rss_mb(gw.pid)
     socks = open_many(gw.port, 3, rcvbuf=4096)
     for s in socks:
