@@ -16,8 +16,8 @@ final class ChatStreamObserver: RunObserver {
     let stream: EventStream
     private let state = Mutex(State())
 
-    static let rewriteFailure = CompatError(
-        status: 500, type: "api_error", message: "Assistant output cannot be represented as an append-only response stream.")
+    static let rewriteFailure = CompatError.runFailure(
+        status: 500, message: "Assistant output cannot be represented as an append-only response stream.")
 
     init(output: ChatCompletionOutput, tools: ClientTools, includeUsage: Bool, stream: EventStream) {
         self.output = output

@@ -100,5 +100,5 @@ struct ClientTools: Sendable {
     }
 
     /// `502`, or an error frame once streaming: the model ignored a required tool.
-    static let requiredToolMissing = CompatError(status: 502, type: "api_error", message: "Model did not call the required tool.")
+    static let requiredToolMissing = CompatError.runFailure(status: 502, message: "Model did not call the required tool.")
 }

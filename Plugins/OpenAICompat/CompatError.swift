@@ -26,6 +26,13 @@ struct CompatError: Error, Sendable {
         CompatError(status: 400, type: "invalid_request_error", message: message, code: code)
     }
 
+    /// A failure of the run itself (see `isRunFailure`).
+    static func runFailure(status: UInt16, message: String) -> CompatError {
+        var error = CompatError(status: status, type: "api_error", message: message)
+        error.isRunFailure = true
+        return error
+    }
+
     /// `500 api_error "internal error"`, for anything unmapped (§4.4 failure table).
     static let internalError = CompatError(status: 500, type: "api_error", message: "internal error")
 

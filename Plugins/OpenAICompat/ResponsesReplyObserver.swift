@@ -19,7 +19,7 @@ struct ResponsesReplyObserver: RunObserver {
     }
 
     func failed(_ error: CompatError) {
-        guard error.isRunFailure || error.status == ClientTools.requiredToolMissing.status else { return stream.respond(error.response) }
+        guard error.isRunFailure else { return stream.respond(error.response) }
         stream.respond(.json(error.status, output.resource(status: "failed", output: [], error: error).serialized))
     }
 }
