@@ -113,9 +113,6 @@ def transcript_gateway(start_gateway, oc_env):
     return start_gateway()
 
 
-@pytest.mark.xfail(strict=True, reason="Sources/Host/Agents/SessionStore.appendLine leaves the bytes of a short "
-                                       "write in the transcript (no truncate back to the old length), so the next "
-                                       "line is glued to the torn one and that acknowledged turn no longer parses")
 def test_full_disk_during_transcript_write_is_a_clear_error_and_nothing_half_written(start_gateway, oc_env):
     with tmpfs(oc_env.state_dir / "agents", "64k") as agents:
         gw = transcript_gateway(start_gateway, oc_env)

@@ -113,8 +113,16 @@ final class SessionStore: Sendable {
         let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw WriteError(path: path, errno: errno) }
         defer { close(fd) }
-        try writeAll(fd, line.serializedBytes() + [UInt8(ascii: "\n")], path: path)
-        guard fsync(fd) == 0 else { throw WriteError(path: path, errno: errno) }
+        // A failed write (disk full) must not leave half a line behind: the next append
+        // would be glued onto it and that acknowledged turn would no longer parse.
+        let before = lseek(fd, 0, SEEK_END)
+        do throws(WriteError) {
+            try writeAll(fd, line.serializedBytes() + [UInt8(ascii: "\n")], path: path)
+            guard fsync(fd) == 0 else { throw WriteError(path: path, errno: errno) }
+        } catch {
+            if before >= 0 { _ = ftruncate(fd, before) }
+            throw error
+        }
     }
 
     private func writeIndex(_ index: JSONObject, agentId: String) throws(WriteError) {

@@ -107,7 +107,9 @@ final class HTTPSession: ConnectionProtocol {
                 connection.close()
             }
         case .closing:
-            break
+            // A peer that never reads the rest of a final response would otherwise hold
+            // its socket and buffer for ever.
+            if nowMs &- idleSinceMs >= timeouts.bodyMs { connection.close() }
         }
     }
 
@@ -290,6 +292,7 @@ final class HTTPSession: ConnectionProtocol {
 
     private func sendAndClose(_ response: HTTPResponse, head: HTTPRequestHead?, on connection: Connection) {
         state = .closing
+        idleSinceMs = EventLoop.nowMs()
         write(response, head: head, keepAlive: false, on: connection)
         connection.closeAfterFlush()
     }
@@ -297,6 +300,7 @@ final class HTTPSession: ConnectionProtocol {
     private func completeRequest(_ head: HTTPRequestHead, on connection: Connection) {
         guard head.keepAlive, !connection.inputClosed, !gateway.isDraining else {
             state = .closing
+            idleSinceMs = EventLoop.nowMs()
             connection.closeAfterFlush()
             return
         }

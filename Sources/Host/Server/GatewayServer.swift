@@ -40,6 +40,8 @@ public final class GatewayServer: Sendable {
     var restartCooldownMs: UInt64 { environment["OPENCLAW_RESTART_COOLDOWN_MS"].flatMap(UInt64.init) ?? 30_000 }
     private let wake = DispatchSemaphore(value: 0)
     private let servicesSlot = Mutex<GatewayServices?>(nil)
+    /// The protocol's view of the snapshot, built once per install (every connect reads it).
+    private let protocolView: Mutex<ProtocolSettings>
 
     /// The wiring of the running gateway, once `serve` built it.
     var services: GatewayServices? { servicesSlot.withLock { $0 } }
@@ -51,6 +53,7 @@ public final class GatewayServer: Sendable {
         let snapshot = RuntimeSnapshot(config: startup.config, secrets: startup.secrets, settings: startup.settings)
         self.snapshot = Mutex(snapshot)
         limiters = RuntimeSnapshot.Limiters(settings: startup.settings)
+        protocolView = Mutex(snapshot.protocolSettings(limiters: limiters))
         http = HTTPGateway(
             log: log, timeouts: HTTPTimeouts(environment: environment), policy: snapshot.httpPolicy(limiters: limiters),
             routes: RouteTable())
@@ -58,6 +61,9 @@ public final class GatewayServer: Sendable {
 
     /// The snapshot in force. Any thread.
     var current: RuntimeSnapshot { snapshot.withLock { $0 } }
+
+    /// The protocol settings of the snapshot in force. Any thread.
+    var currentProtocolSettings: ProtocolSettings { protocolView.withLock { $0 } }
 
     /// Runs the gateway until it is told to stop. Prints refusals to stderr with the exact
     /// texts of cli-config §11. Main thread.
@@ -275,6 +281,7 @@ public final class GatewayServer: Sendable {
     /// Swaps in a new snapshot. Any thread.
     func install(_ next: RuntimeSnapshot) {
         snapshot.withLock { $0 = next }
+        protocolView.withLock { $0 = next.protocolSettings(limiters: limiters) }
         http.update(policy: next.httpPolicy(limiters: limiters))
     }
 

@@ -34,7 +34,7 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         }
         let protocolEnvironment = ProtocolEnvironment(
             version: server.options.version, stateDir: paths.stateDir, configPath: paths.configPath, logger: log,
-            settings: { [unowned server] in server.current.protocolSettings(limiters: server.limiters) },
+            settings: { [unowned server] in server.currentProtocolSettings },
             validateConfig: { ConfigValidator.validate($0) },
             writeConfig: { bytes in
                 let document = try JSONParser.parse(bytes, mode: .json5)
