@@ -15,7 +15,9 @@ final class PluginHostContext: Sendable {
     private let table: PluginUnchecked<UnsafeMutablePointer<oc_host_api>>
     private let version: PluginUnchecked<UnsafeMutablePointer<CChar>>
     private let approvedGrants: Mutex<[String]>
-    private let calls = Mutex<[UInt64: MethodResponder]>([:])
+    /// Host calls in flight: the responder the host method answers through, and the sink that
+    /// delivers frames to the plugin (used directly for the final frame of a cancelled call).
+    private let calls = Mutex<[UInt64: (responder: MethodResponder, sink: PluginFrameSink)]>([:])
     private let nextCall = Atomic<UInt64>(1)
     private let valid = Atomic<Bool>(true)
 
@@ -104,16 +106,19 @@ final class PluginHostContext: Sendable {
             if isFinal { _ = self?.calls.withLock { $0.removeValue(forKey: callId) } }
             sink.deliver(response, isFinal: isFinal)
         }
-        calls.withLock { $0[callId] = responder }
+        calls.withLock { $0[callId] = (responder, sink) }
         services.dispatchHostMethod(MethodRequest(method: method, params: parsed, caller: caller), responder: responder)
         return OC_OK
     }
 
     /// `cancel_call`: aborts the call and still delivers its final error frame.
     func cancel(callId: UInt64) {
-        guard let responder = calls.withLock({ $0[callId] }) else { return }
-        responder.cancel()
-        responder.fail(ProtocolError(.unavailable, "call cancelled"))
+        guard let call = calls.withLock({ $0[callId] }) else { return }
+        // A cancelled responder drops later answers, so the promised final error frame
+        // (plugin-abi §5.6) goes to the plugin directly.
+        guard call.responder.cancel() else { return }
+        _ = calls.withLock { $0.removeValue(forKey: callId) }
+        call.sink.deliver(MethodResponse(ok: false, error: ProtocolError(.unavailable, "call cancelled")), isFinal: true)
     }
 
     /// The plugin acting as itself: reaches only its granted methods (checked above), so the

@@ -76,14 +76,16 @@ final class PluginResponder: Sendable {
     func respond(_ response: UnsafeMutablePointer<oc_http_response>) -> Int32 {
         let copy = HTTPResponse.consuming(response)
         guard case .http(let http) = sink, claimFinish(requireStreaming: false) else { return OC_ERR_CLOSED }
-        defer { complete() }
+        // The copy holds everything the host needs, so the call's slot is freed before the
+        // send: a keep-alive client's next request must not find it still counted.
+        complete()
         return http.respond(copy) ? OC_OK : OC_ERR_CLOSED
     }
 
     /// `reply`: the final answer of a method call.
     func reply(ok: Bool, json: [UInt8]) -> Int32 {
         guard case .method(let method) = sink, claimFinish(requireStreaming: false) else { return OC_ERR_CLOSED }
-        defer { complete() }
+        complete()
         guard let value = try? JSONParser.parse(json) else {
             method.fail(.unavailable("plugin \(instance.pluginID) replied with invalid JSON"))
             return OC_ERR_INVALID
@@ -124,8 +126,8 @@ final class PluginResponder: Sendable {
             return s.streaming
         }
         guard let wasStreaming else { return }
-        if wasStreaming { http.end() }
         complete()
+        if wasStreaming { http.end() }
     }
 
     /// The plugin answered synchronously (route `OC_OK`/`OC_PASS`/error): nothing more will
