@@ -77,6 +77,7 @@ final class RecordingSink: PluginHTTPSink {
     private let done = DispatchSemaphore(value: 0)
 
     var isCancelled: Bool { false }
+    var deadlineExpired: Bool { false }
 
     func respond(_ response: HTTPResponse) -> Bool {
         state.withLock { $0.response = response }

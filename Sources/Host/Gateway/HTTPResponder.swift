@@ -9,6 +9,7 @@ public final class HTTPResponder: Sendable {
     /// 0 open, 1 streaming, 2 finished.
     private let phase = Atomic<Int>(0)
     private let cancelled = Atomic<Bool>(false)
+    private let expired = Atomic<Bool>(false)
     private let cancelHandler = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(session: LoopBound<HTTPSession>, generation: UInt64) {
@@ -18,6 +19,10 @@ public final class HTTPResponder: Sendable {
 
     /// True once the client went away or the deadline passed; writes then return false.
     public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+
+    /// True when the cancellation came from the route deadline rather than the client
+    /// leaving (plugins count a strike for it, plugin-abi §7.2).
+    public var deadlineExpired: Bool { expired.load(ordering: .acquiring) }
 
     /// True once the response was sent or abandoned.
     public var isFinished: Bool { phase.load(ordering: .acquiring) == 2 }
@@ -65,6 +70,12 @@ public final class HTTPResponder: Sendable {
         guard phase.compareExchange(expected: 1, desired: 2, ordering: .acquiringAndReleasing).exchanged else { return }
         let generation = self.generation
         session.run { $0.endStream(generation: generation) }
+    }
+
+    /// Cancels because the route deadline passed. Loop thread.
+    func expireDeadline() {
+        expired.store(true, ordering: .releasing)
+        cancel()
     }
 
     /// Marks the request cancelled and runs the cancel handler. Called by the session on

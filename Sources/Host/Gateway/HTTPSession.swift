@@ -97,13 +97,13 @@ final class HTTPSession: ConnectionProtocol {
             if nowMs >= bodyDeadlineMs { connection.close() }
         case .handling(let dispatch):
             if nowMs >= dispatch.deadlineMs, let responder = dispatch.responder, responder.abandon() {
-                responder.cancel()
+                responder.expireDeadline()
                 gateway.log.warn("http", "handler deadline passed", [("path", .string(dispatch.path.path))])
                 sendAndClose(.text(504, "Gateway Timeout"), head: dispatch.head, on: connection)
             }
         case .streaming(let dispatch):
             if nowMs >= dispatch.deadlineMs {
-                dispatch.responder?.cancel()
+                dispatch.responder?.expireDeadline()
                 connection.close()
             }
         case .closing:

@@ -4,6 +4,8 @@ import PluginABI
 /// recorder in tests. Same contract as `HTTPResponder` (any thread, never concurrently).
 protocol PluginHTTPSink: AnyObject, Sendable {
     var isCancelled: Bool { get }
+    /// The cancellation came from the route deadline (a strike), not the client leaving.
+    var deadlineExpired: Bool { get }
     @discardableResult func respond(_ response: HTTPResponse) -> Bool
     @discardableResult func beginStream(status: Int, headers: [(String, String)]) -> Bool
     @discardableResult func write(_ chunk: [UInt8]) -> Bool

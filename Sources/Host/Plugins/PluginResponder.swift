@@ -45,7 +45,12 @@ final class PluginResponder: Sendable {
             t.byRequest[requestId] = self
         }
         switch sink {
-        case .http(let http): http.onCancel { [weak self] in self?.cancel() }
+        case .http(let http):
+            http.onCancel { [weak self] in
+                // A missed deferred deadline counts a strike (plugin-abi §7.2).
+                if http.deadlineExpired { self?.instance.strike() }
+                self?.cancel()
+            }
         case .method(let method): method.onCancel { [weak self] in self?.cancel() }
         }
     }
