@@ -10,7 +10,7 @@
 # The gateway's provider always asks the upstream for a stream (stream:true), so its upstream
 # is the stub's SSE base URL even for non-stream clients (it collects the deltas into one
 # JSON answer); the other clients get the stub's JSON for non-stream and its SSE for stream.
-# Every chat request without `user` is a new session: the gateway writes its transcript.
+# Requests carry a rotating `user` (64 sessions); the gateway appends each run to its transcript.
 #
 #   BENCH_DURATION=5s BENCH_SERIAL_DURATION=3s BENCH_LITELLM=1 bench/openai_peers.sh
 #   LITELLM_VERSION=1.106.12 LITELLM_VENV=~/.cache/openclaw-bench/litellm-venv
@@ -131,16 +131,26 @@ YAML
   fi
 fi
 
-# ---- request bodies (the same messages everywhere; the model names differ)
+# ---- request bodies: the same everywhere but the model name; `user` rotates over u0..u63
+# (64 sessions, as 64 chatting users would, like scripts/bench-openai): without it every
+# request is a new session of the gateway, and the session index grows with every request.
 msgs='"messages":[{"role":"user","content":"hello there friend"}]'
-gw_auth="Authorization:Bearer $BENCH_TOKEN"
-ll_auth="Authorization:Bearer $litellm_key"
-bench_wrk_script "$BENCH_WORK/gw-json.lua" POST "{\"model\":\"openclaw\",$msgs}" "$gw_auth"
-bench_wrk_script "$BENCH_WORK/gw-sse.lua" POST "{\"model\":\"openclaw\",\"stream\":true,$msgs}" "$gw_auth"
-bench_wrk_script "$BENCH_WORK/up-json.lua" POST "{\"model\":\"fast\",$msgs}" "Authorization:Bearer stub-key"
-bench_wrk_script "$BENCH_WORK/up-sse.lua" POST "{\"model\":\"fast\",\"stream\":true,$msgs}" "Authorization:Bearer stub-key"
-bench_wrk_script "$BENCH_WORK/ll-json.lua" POST "{\"model\":\"fast\",$msgs}" "$ll_auth"
-bench_wrk_script "$BENCH_WORK/ll-sse.lua" POST "{\"model\":\"fast-sse\",\"stream\":true,$msgs}" "$ll_auth"
+chat_script() {  # file model stream(true|false) authorization
+  bench_wrk_script "$1" POST "" "Authorization:Bearer $4"
+  cat >> "$1" <<LUA
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, '{"model":"$2","stream":$3,"user":"u' .. (n % 64) .. '",$msgs}')
+end
+LUA
+}
+chat_script "$BENCH_WORK/gw-json.lua" openclaw false "$BENCH_TOKEN"
+chat_script "$BENCH_WORK/gw-sse.lua" openclaw true "$BENCH_TOKEN"
+chat_script "$BENCH_WORK/up-json.lua" fast false stub-key
+chat_script "$BENCH_WORK/up-sse.lua" fast true stub-key
+chat_script "$BENCH_WORK/ll-json.lua" fast false "$litellm_key"
+chat_script "$BENCH_WORK/ll-sse.lua" fast-sse true "$litellm_key"
 
 # The gateway must really answer through the stub before it is measured.
 check=$(curl -sS --max-time 15 -H "Authorization: Bearer $BENCH_TOKEN" -H 'Content-Type: application/json' \
@@ -163,7 +173,9 @@ run_target() {  # target mode url lua [size-function pid]: the size is sampled h
     ( sleep "$(awk -v d="${BENCH_DURATION%s}" 'BEGIN { print d / 2 }')"; "$5" "$6" > "$BENCH_WORK/mid-$k" ) &
     sampler=$!
   fi
+  local cpu0; cpu0=$(bench_cpu_ticks "$GW_PID")
   bench_wrk "$k" "$url" "$lua"
+  [ "$target" = ours ] && bench_result "${k}_cpu_us" "$(bench_cpu_us_per_req "$cpu0" "$(bench_cpu_ticks "$GW_PID")" "$WRK_REQUESTS")"
   if [ -n "$sampler" ]; then wait "$sampler" || true; bench_result "${k}_mid_kb" "$(cat "$BENCH_WORK/mid-$k" 2>/dev/null || echo 0)"; fi
   bench_result "${k}_rps" "$WRK_RPS"; bench_result "${k}_p50_ms" "$WRK_P50"
   bench_result "${k}_p99_ms" "$WRK_P99"; bench_result "${k}_errors" "$WRK_ERRORS"
@@ -175,7 +187,7 @@ for mode in json sse; do
   run_target direct $mode "$stub/$up/chat/completions" "$BENCH_WORK/up-$mode.lua"
   run_target nginx $mode "$proxy/$up/chat/completions" "$BENCH_WORK/up-$mode.lua"
   if [ $mode = sse ]; then
-    # Every request left a session behind; start the stream run from none, like the first.
+    # Start the stream runs from empty sessions, like the non-stream ones.
     bench_result mem_gw_peak_json_kb "$(bench_hwm_kb "$GW_PID")"
     bench_stop "$GW_PID"; rm -rf "$GW_STATE/agents"
     bench_gateway_start openai "$cfg"; gw="http://127.0.0.1:$GW_PORT"
