@@ -126,38 +126,19 @@ final class SessionStore: Sendable {
     }
 
     private func writeIndex(_ index: JSONObject, agentId: String) throws(WriteError) {
-        let dir = directory(agentId: agentId)
-        FileSystem.makeDirectories(dir, mode: 0o700)
         let path = indexPath(agentId: agentId)
-        let temp = "\(path).tmp-\(getpid())"
-        let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw WriteError(path: temp, errno: errno) }
-        do throws(WriteError) {
-            try writeAll(fd, JSONValue.object(index).serializedBytes(pretty: true), path: temp)
-            guard fsync(fd) == 0 else { throw WriteError(path: temp, errno: errno) }
+        do {
+            try ConfigFileSystem.writeAtomically(JSONValue.object(index).serializedBytes(pretty: true), to: path)
         } catch {
-            close(fd)
-            unlink(temp)
-            throw error
-        }
-        close(fd)
-        guard rename(temp, path) == 0 else { throw WriteError(path: path, errno: errno) }
-        let dirFD = Glibc.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            _ = fsync(dirFD)
-            close(dirFD)
+            throw WriteError(path: error.path, errno: error.code)
         }
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(WriteError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw WriteError(path: path, errno: errno)
-            }
-            offset += n
+        do {
+            try ConfigFileSystem.writeAll(bytes, to: fd, path: path)
+        } catch {
+            throw WriteError(path: error.path, errno: error.code)
         }
     }
 }

@@ -88,7 +88,8 @@ enum ConfigFileSystem {
         try writeAll(bytes, to: descriptor, path: path)
     }
 
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(FileSystemError) {
+    /// Writes all of `bytes`, retrying short writes and `EINTR` (also used for transcripts).
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(FileSystemError) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
