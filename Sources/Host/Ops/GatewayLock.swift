@@ -15,17 +15,12 @@ public final class GatewayLock: Sendable {
         self.path = path
     }
 
-    /// `<tmpdir>/openclaw-<uid>/gateway.<sha1(configPath)[:8]>.lock`.
-    public static func lockPath(configPath: String, environment: [String: String]? = nil) -> String {
-        let dir = "\(FileSystem.tempRoot(environment: environment))/openclaw-\(getuid())"
-        let hash = Crypto.hex(Crypto.sha1(Array(configPath.utf8))).prefix(8)
-        return "\(dir)/gateway.\(hash).lock"
-    }
-
-    /// Takes the lock, treating a lock of a dead or foreign process as stale; polls every
-    /// 100 ms for up to `timeoutMs`. Blocking; startup thread only.
-    public static func acquire(configPath: String, timeoutMs: Int = 5000, environment: [String: String]? = nil) throws(Failure) -> GatewayLock {
-        let path = lockPath(configPath: configPath, environment: environment)
+    /// Takes the lock at `paths.lockFilePath` (`<tmpdir>/openclaw-<uid>/gateway.<sha1(config)[:8]>.lock`),
+    /// treating a lock of a dead or foreign process as stale (`LockFileInspector`); polls
+    /// every 100 ms for up to `timeoutMs`. Blocking; startup thread only.
+    public static func acquire(paths: ConfigPaths, timeoutMs: Int = 5000) throws(Failure) -> GatewayLock {
+        let path = paths.lockFilePath
+        let configPath = paths.configPath
         let dir = String(path[..<path.lastIndex(of: "/")!])
         FileSystem.makeDirectories(dir, mode: 0o700)
         var st = stat()
@@ -48,9 +43,10 @@ public final class GatewayLock: Sendable {
                 return GatewayLock(path: path)
             }
             guard errno == EEXIST else { throw Failure(message: "failed to acquire gateway lock at \(path)") }
-            let owner = readOwner(path)
-            holder = owner?.pid ?? 0
-            if isStale(path: path, owner: owner) {
+            let status = LockFileInspector.inspect(path: path)
+            holder = status.pid ?? 0
+            // Our own pid: a lock left by an in-process (exec) restart.
+            if status.staleReason != nil || status.pid == getpid() {
                 unlink(path)
                 continue
             }
@@ -66,11 +62,6 @@ public final class GatewayLock: Sendable {
         unlink(path)
     }
 
-    private struct Owner {
-        let pid: Int32
-        let startTime: UInt64?
-    }
-
     private static func lockContent(configPath: String) -> String {
         let pid = getpid()
         var record = JSONObject()
@@ -79,31 +70,6 @@ public final class GatewayLock: Sendable {
         record["configPath"] = .string(configPath)
         if let start = processStartTime(pid) { record["startTime"] = .number(Double(start)) }
         return JSONValue.object(record).serialized()
-    }
-
-    private static func readOwner(_ path: String) -> Owner? {
-        guard let bytes = FileSystem.readFile(path),
-            let value = try? JSONParser.parse(bytes),
-            let pid = value["pid"]?.intValue, pid > 0
-        else { return nil }
-        return Owner(pid: Int32(pid), startTime: value["startTime"]?.intValue.map { UInt64($0) })
-    }
-
-    private static func isStale(path: String, owner: Owner?) -> Bool {
-        guard let owner else {
-            var st = stat()
-            guard stat(path, &st) == 0 else { return true }
-            return time(nil) - st.st_mtim.tv_sec > 30
-        }
-        if owner.pid == getpid() { return true }  // our own lock left by an exec restart
-        if kill(owner.pid, 0) != 0 && errno == ESRCH { return true }
-        if let recorded = owner.startTime, let actual = processStartTime(owner.pid), recorded != actual { return true }
-        if let cmdline = FileSystem.readFile("/proc/\(owner.pid)/cmdline") {
-            let words = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            let isGateway = words.contains { $0.hasSuffix("openclaw") } && words.contains("gateway")
-            if !isGateway { return true }
-        }
-        return false
     }
 
     /// Field 22 of `/proc/<pid>/stat`: start time in clock ticks since boot.

@@ -96,7 +96,7 @@ public final class GatewayServer: Sendable {
         var lock: GatewayLock?
         if environment["OPENCLAW_ALLOW_MULTI_GATEWAY"] != "1" {
             do {
-                lock = try GatewayLock.acquire(configPath: startup.paths.configPath, environment: environment)
+                lock = try GatewayLock.acquire(paths: startup.paths)
             } catch {
                 printError([error.message])
                 return 1
