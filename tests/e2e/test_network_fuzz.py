@@ -12,6 +12,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from test_robustness import SEED, assert_healthy, make_cases, ws_frame
 
 HTTP_CASES = int(os.environ.get("OPENCLAW_NETFUZZ_HTTP", "100000"))
@@ -89,6 +91,8 @@ async def ws_fuzz(port: int, rng: random.Random, total: int) -> int:
     return sent
 
 
+# Two phases of up to DEADLINE_S each plus the fd drain: above pytest.ini's 120 s default.
+@pytest.mark.timeout(2 * DEADLINE_S + 60)
 def test_network_fuzz_at_volume(gateway):
     rng = random.Random(SEED)
     pid = gateway.pid
