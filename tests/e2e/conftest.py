@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -118,6 +119,16 @@ class OcEnv:
 
 # --------------------------------------------------------------------------- processes
 
+_libc = ctypes.CDLL(None, use_errno=True)
+_prctl = _libc.prctl
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """Child-side: SIGKILL this process when pytest dies, so no gateway outlives a run that
+    was killed before its teardown (pytest-timeout, Ctrl-C twice, CI time limit)."""
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(errors="replace")
@@ -130,7 +141,8 @@ def run_cli(args, env: dict, timeout: float = 15.0, cwd: Path | None = None):
     killed and the code is None."""
     proc = subprocess.Popen([str(BIN), *map(str, args)], env=env, cwd=cwd,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, errors="replace")
+                            stderr=subprocess.PIPE, text=True, errors="replace",
+                            preexec_fn=_die_with_parent)
     try:
         out, err = proc.communicate(timeout=timeout)
         return proc.returncode, out, err
@@ -167,7 +179,8 @@ class Gateway:
         with open(self.stdout_path, "ab") as out, open(self.stderr_path, "ab") as err:
             self.proc = subprocess.Popen([str(BIN), "gateway", *self.args], env=self.env,
                                          cwd=self.oc.home, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=err, start_new_session=True)
+                                         stdout=out, stderr=err, start_new_session=True,
+                                         preexec_fn=_die_with_parent)
         if wait:
             self.wait_healthy(timeout)
         return self
