@@ -309,9 +309,10 @@ final class HTTPSession: ConnectionProtocol {
         connection.setReading(true)
     }
 
-    /// Finishes the connection gracefully at shutdown: idle ones close now, busy ones after
-    /// their response (completeRequest sees `isDraining`).
+    /// Finishes the connection gracefully at shutdown: idle ones and ones still sending a
+    /// head (no request was accepted yet) close now, busy ones after their response
+    /// (completeRequest sees `isDraining`).
     func drain(_ connection: Connection) {
-        if case .awaitingHead = state, headStartedMs == nil { connection.close() }
+        if case .awaitingHead = state { connection.close() }
     }
 }

@@ -214,5 +214,20 @@ final class Connection: Selectable {
         loop.deregister(fd: fd)
         Glibc.close(fd)
         handler.connectionClosed(self)
+        // Protocols hold their connection (WebSocket glue, responders); dropping the handler
+        // here breaks those cycles so a closed connection is freed.
+        handler = ClosedConnection.shared
     }
+}
+
+/// The protocol of a closed connection: ignores everything. Lets `Connection.close()` drop
+/// its real protocol object.
+private final class ClosedConnection: ConnectionProtocol, Sendable {
+    static let shared = ClosedConnection()
+
+    func process(_ connection: Connection, input: UnsafeRawBufferPointer) -> Int { input.count }
+    func outputDrained(_ connection: Connection) {}
+    func sweep(_ connection: Connection, nowMs: UInt64) {}
+    func inputEnded(_ connection: Connection) {}
+    func connectionClosed(_ connection: Connection) {}
 }

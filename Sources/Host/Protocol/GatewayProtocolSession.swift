@@ -79,6 +79,9 @@ final class GatewayProtocolSession: WebSocketApplication {
         let abandoned = pending.values
         pending.removeAll()
         for responder in abandoned where responder.cancel() { hub.calls.end() }
+        // The route holds this session (answers hop back through it): drop it so the
+        // closed session is freed. Late answers of abandoned calls find no route and vanish.
+        route = nil
         self.socket = nil
     }
 
