@@ -152,3 +152,15 @@ def test_other_gateway_like_units_are_listed(oc_env):
                                 f"rm {units / 'clawdbot-gateway.service'}")
     assert "Recommendation: run a single gateway per machine for most setups. One gateway supports multiple agents." \
         in out
+
+
+def test_doctor_reports_a_plugin_that_would_be_refused(oc_env):
+    """cli-config §10.10: plugins whose manifests the gateway would refuse are reported."""
+    oc_env.write_config({"gateway": {"mode": "local", "auth": {"token": "doctor-token-0123456789abcdef0123"}}})
+    broken = oc_env.state_dir / "extensions" / "future"
+    broken.mkdir(parents=True)
+    (broken / "openclaw.plugin.json").write_text(json.dumps(
+        {"id": "future", "version": "1.0.0", "abi": 2, "library": "libfuture.so", "runtime": "c", "configSchema": {}}))
+    code, out, err = run_cli(["doctor"], oc_env.env())
+    assert "[fail] plugin future: ABI 2 not supported (host ABI 1)" in out, out
+    assert code == 1

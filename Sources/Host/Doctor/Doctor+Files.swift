@@ -111,3 +111,23 @@ extension Doctor {
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }
+
+extension Doctor {
+    /// Plugins that would fail to load (cli-config §10.10, the offline form of
+    /// `plugins check`): every discovered manifest (bundled, `<stateDir>/extensions`,
+    /// `plugins.load.paths`) must be valid for this host. Library loading itself is left to
+    /// the gateway, which reports `failed` plugins in `/readyz` and `plugins list`.
+    func checkPlugins(_ config: JSONValue, _ findings: inout [DoctorFinding]) {
+        let bundled = BundledManifests.sources.compactMap { try? JSONParser.parse($0.json) }.map(PluginDiscovery.Bundled.init)
+        let discovery = PluginDiscovery(bundled: bundled, pluginsDirectory: environment["OPENCLAW_PLUGINS_DIR"], stateDirectory: paths.stateDir)
+        let loadPaths = config.value(atPath: "plugins.load.paths")?.arrayValue?.compactMap(\.stringValue) ?? []
+        var refused = 0
+        for candidate in discovery.discover(loadPaths: loadPaths) {
+            if case .failure(let error) = candidate.manifest {
+                refused += 1
+                findings.append(DoctorFinding("plugins", .fail, error.message, details: ["directory: \(candidate.directory)"]))
+            }
+        }
+        if refused == 0 { findings.append(DoctorFinding("plugins", .ok, "Every discovered plugin manifest is valid")) }
+    }
+}

@@ -1,7 +1,7 @@
 /// `openclaw doctor [--fix]` (cli-config §10.10): the offline health checks of one profile —
 /// permissions, config validity (unknown and legacy keys), `gateway.mode`, auth strength and
 /// the §4 refusals, port conflicts, stale locks, the log directory, the systemd unit against
-/// the current config, and other gateway-like units. With `fix` the safe repairs are applied
+/// the current config, other gateway-like units, and plugin manifests that would be refused. With `fix` the safe repairs are applied
 /// and reported as `[fixed]`: tighten permissions, migrate legacy keys and drop unknown ones
 /// (one audited config write with `.bak` rotation), remove stale locks, rewrite a drifted unit.
 /// Blocking file and process I/O; CLI only.
@@ -56,6 +56,7 @@ public struct Doctor: Sendable {
         if let port { checkPort(port, &findings) }
         checkLocks(&findings)
         checkLogDirectory(document, &findings)
+        checkPlugins(document, &findings)
         if let port { checkServiceUnit(port: port, &findings) }
         checkOtherUnits(&findings)
         return DoctorReport(findings: findings)
