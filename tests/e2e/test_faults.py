@@ -4,6 +4,7 @@ error, leave no half-written file and no leaked connection, and keep the gateway
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
@@ -48,7 +49,8 @@ def assert_state_parses(state_dir: Path, killed_pid: int | None = None):
             parse_jsonl(f)
         elif f.name == "sessions.json":
             json.loads(f.read_text())
-        elif killed_pid is None or f.name != f"sessions.json.tmp-{killed_pid}":
+        elif killed_pid is None or not re.fullmatch(rf"\.sessions\.json\.{killed_pid}\.[0-9a-f]+\.tmp", f.name):
+            # The shared atomic writer's temp name: `.<file>.<pid>.<random hex>.tmp`.
             raise AssertionError(f"stray file {f.name} (a temp file left behind?)")
 
 
