@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import PluginABI
 import Synchronization
@@ -118,7 +119,12 @@ final class PluginHostContext: Sendable {
         // (plugin-abi §5.6) goes to the plugin directly.
         guard call.responder.cancel() else { return }
         _ = calls.withLock { $0.removeValue(forKey: callId) }
-        call.sink.deliver(MethodResponse(ok: false, error: ProtocolError(.unavailable, "call cancelled")), isFinal: true)
+        // Delivered later on a host thread, never inside the plugin's own cancel_call: the
+        // plugin may hold its locks there, and frames must not re-enter it.
+        let sink = call.sink
+        DispatchQueue.global().async {
+            sink.deliver(MethodResponse(ok: false, error: ProtocolError(.unavailable, "call cancelled")), isFinal: true)
+        }
     }
 
     /// The plugin acting as itself: reaches only its granted methods (checked above), so the
