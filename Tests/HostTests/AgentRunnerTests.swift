@@ -104,6 +104,7 @@ final class AgentRunnerTests: XCTestCase {
         // The next turn sees the first one: prompt words grow by system + both earlier texts.
         let (_, second) = await agentRun("again")
         XCTAssertEqual(second.payload?["result"]?["meta"]?["usage"]?["input"]?.intValue, 2 + 2 + 3 + 1)
+        runner.store.close()  // entry edits are coalesced; closing writes them now
         let lines = try XCTUnwrap(FileSystem.readFile(dir + "/agents/main/sessions/sessions.json"))
         let index = try JSONParser.parse(lines)
         XCTAssertEqual(index["agent:main:main"]?["model"], "echo/echo")
@@ -132,7 +133,7 @@ final class AgentRunnerTests: XCTestCase {
         XCTAssertEqual(waited?["status"], "error")
         XCTAssertEqual(waited?["error"], "aborted")
         let session = try XCTUnwrap(runner.store.find(key: "agent:main:abort", agentId: "main"))
-        let last = runner.store.lines(of: session).last
+        let last = runner.store.turns(of: session).last?.assistant
         XCTAssertEqual(last?["stopReason"], "aborted")
         XCTAssertEqual(last?["aborted"], true)
     }

@@ -81,6 +81,14 @@ final class AgentSessionTests: XCTestCase {
             [ChatMessage(role: "user", text: "one"), ChatMessage(role: "assistant", text: "echo: one"), ChatMessage(role: "user", text: "two"),
              ChatMessage(role: "assistant", text: "ec")])
         XCTAssertEqual(Transcript.promptHistory(turns, before: "r2"), [ChatMessage(role: "user", text: "one"), ChatMessage(role: "assistant", text: "echo: one")])
+        // A budget for the newest turn only ("two" + "ec": 5 + 5 tokens) keeps that turn whole.
+        XCTAssertEqual(
+            Transcript.promptHistory(turns, before: "r3", budgetTokens: 10),
+            [ChatMessage(role: "user", text: "two"), ChatMessage(role: "assistant", text: "ec")])
+        XCTAssertEqual(Transcript.promptHistory(turns, before: "r3", budgetTokens: 9), [])
+        let small = ProviderConfig.Model(id: "m", acceptsImages: false, maxTokens: 100, contextWindow: 120)
+        XCTAssertEqual(PromptBudget.historyBudget(model: small, fixed: [ChatMessage(role: "user", text: String(repeating: "x", count: 40))]), 6)
+        XCTAssertEqual(PromptBudget.historyBudget(model: nil, fixed: []), PromptBudget.defaultContextWindow)
         let history = Transcript.historyMessages(turns, maxChars: 4)
         XCTAssertEqual(history.count, 5)
         XCTAssertEqual(history[1]["content"], [["type": "text", "text": "echo"]])
@@ -88,23 +96,39 @@ final class AgentSessionTests: XCTestCase {
         XCTAssertEqual(Transcript.parse(Array("{\"type\":\"message\"}\n{torn".utf8)).count, 1)
     }
 
-    func testStoreAppendsDurablyAndKeepsAnIndexSessionsListCanRead() throws {
-        let dir = FileSystem.userTempDirectory() + "/agent-store-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+    private func makeStateDir() -> String {
+        FileSystem.userTempDirectory() + "/agent-store-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+    }
+
+    private func makeStore(_ dir: String) -> SessionStore {
+        SessionStore(stateDir: dir, logger: Logger(options: Logger.Options(file: dir + "/log.jsonl")))
+    }
+
+    func testStoreJournalsTurnsAndKeepsAnIndexSessionsListCanRead() async throws {
+        let dir = makeStateDir()
         defer { FileSystem.removeTree(dir) }
-        let store = SessionStore(stateDir: dir)
-        let session = try store.open(key: "agent:main:main", agentId: "main", now: 1000) { $0["displayName"] = "webchat" }
-        try store.append(Transcript.user(runId: "r1", text: "hello", timestamp: 1001), to: session)
-        try store.append(Transcript.assistant(runId: "r1", text: "echo: hello", stopReason: "stop", timestamp: 1002), to: session)
-        try store.updateEntry(session, now: 1003) { $0["model"] = "echo/echo" }
-        let again = try store.open(key: "agent:main:main", agentId: "main", now: 1004)
+        let store = makeStore(dir)
+        let (session, stored) = store.open(
+            key: "agent:main:main", agentId: "main", now: 1000, appending: Transcript.user(runId: "r1", text: "hello", timestamp: 1001)
+        ) { $0["displayName"] = "webchat" }
+        try await stored.wait(until: .durable)
+        try await store.record(
+            Transcript.assistant(runId: "r1", text: "echo: hello", stopReason: "stop", timestamp: 1002), to: session, now: 1003
+        ) { $0["model"] = "echo/echo" }.wait(until: .written)
+        let (again, receipt) = store.open(key: "agent:main:main", agentId: "main", now: 1004, appending: Transcript.user(runId: "r2", text: "more", timestamp: 1004))
+        try await receipt.wait(until: .durable)
         XCTAssertEqual(again, session)
         XCTAssertEqual(store.find(key: "agent:main:main", agentId: "main"), session)
         XCTAssertNil(store.find(key: "agent:main:other", agentId: "main"))
         XCTAssertTrue(session.transcriptPath.hasPrefix("\(dir)/agents/main/sessions/"))
-        let lines = store.lines(of: session)
-        XCTAssertEqual(lines.map { $0["type"]?.stringValue }, ["session", "message", "message"])
+        let lines = Transcript.parse(try XCTUnwrap(FileSystem.readFile(session.transcriptPath)))
+        XCTAssertEqual(lines.map { $0["type"]?.stringValue }, ["session", "message", "message", "message"])
         XCTAssertEqual(lines[0]["sessionKey"], "agent:main:main")
+        XCTAssertEqual(store.turns(of: session), Transcript.turns(lines), "the cached turns match the file")
 
+        // Entry edits reach the file within the coalescing interval; close writes them at once.
+        store.close()
+        XCTAssertEqual(FileSystem.readFile(dir + "/agents/journal.wal")?.count, 0, "close checkpoints and empties the log")
         let view = AgentConfigView(config: .object(JSONObject()), stateDir: dir)
         let rows = view.sessions(agentId: "main")
         XCTAssertEqual(rows.map(\.key), ["agent:main:main"])
@@ -112,5 +136,69 @@ final class AgentSessionTests: XCTestCase {
         XCTAssertEqual(rows[0].entry["sessionId"]?.stringValue, session.sessionId)
         XCTAssertEqual(rows[0].entry["model"], "echo/echo")
         XCTAssertEqual(rows[0].entry["displayName"], "webchat")
+        do {
+            try await store.record(Transcript.user(runId: "r3", text: "late", timestamp: 1005), to: session, now: 1005) { _ in }
+                .wait(until: .written)
+            XCTFail("a closed store accepted a write")
+        } catch {
+            XCTAssertEqual(error.errno, ECANCELED)
+        }
+    }
+
+    /// A power loss after the log sync but before the transcript pages reached the disk: the
+    /// next start appends the logged lines (a torn tail is cut first), restores the index
+    /// entries, and skips lines that are already there.
+    func testReplayRestoresLoggedLinesAndIndexEntries() throws {
+        let dir = makeStateDir()
+        defer { FileSystem.removeTree(dir) }
+        let sessions = dir + "/agents/main/sessions"
+        FileSystem.makeDirectories(sessions, mode: 0o700)
+        let header = #"{"type":"session","sessionId":"s1"}"#
+        let first = #"{"type":"message","role":"user","runId":"r1","text":"kept"}"#
+        let second = #"{"type":"message","role":"user","runId":"r2","text":"lost"}"#
+        // The transcript has the first line and half of the second (torn by the crash).
+        try ConfigFileSystem.writeAtomically(Array((header + "\n" + first + "\n" + second.prefix(10)).utf8), to: sessions + "/s1.jsonl")
+        let offset1 = header.utf8.count + 1
+        let offset2 = offset1 + first.utf8.count + 1
+        let log = [
+            #"{"t":"a","p":"main/sessions/s1.jsonl","o":\#(offset1),"l":\#(first)}"#,
+            #"{"t":"a","p":"main/sessions/s1.jsonl","o":\#(offset2),"l":\#(second)}"#,
+            #"{"t":"i","a":"main","k":"agent:main:main","e":{"sessionId":"s1","updatedAt":7}}"#,
+            #"{"t":"a","p":"main/sessions/s1.jsonl","o":99"#,  // torn record: never acknowledged
+        ].joined(separator: "\n")
+        try ConfigFileSystem.writeAtomically(Array(log.utf8), to: dir + "/agents/journal.wal")
+
+        let store = makeStore(dir)
+        defer { store.close() }
+        let text = String(decoding: try XCTUnwrap(FileSystem.readFile(sessions + "/s1.jsonl")), as: UTF8.self)
+        XCTAssertEqual(text, header + "\n" + first + "\n" + second + "\n")
+        XCTAssertEqual(FileSystem.readFile(dir + "/agents/journal.wal")?.count, 0)
+        XCTAssertEqual(store.find(key: "agent:main:main", agentId: "main")?.sessionId, "s1")
+        let index = try JSONParser.parse(try XCTUnwrap(FileSystem.readFile(sessions + "/sessions.json")))
+        XCTAssertEqual(index["agent:main:main"]?["updatedAt"], 7)
+    }
+
+    /// A line that cannot be written fails its own submission only, and leaves no bytes behind.
+    func testFailedAppendFailsOnlyItsSubmission() async throws {
+        let dir = makeStateDir()
+        defer { FileSystem.removeTree(dir) }
+        let store = makeStore(dir)
+        defer { store.close() }
+        let (session, stored) = store.open(key: "agent:main:a", agentId: "main", now: 1, appending: Transcript.user(runId: "r1", text: "ok", timestamp: 1))
+        try await stored.wait(until: .durable)
+        let before = FileSystem.readFile(session.transcriptPath)
+        // Agent `blocked` cannot have sessions: a plain file sits where its directory goes.
+        try ConfigFileSystem.writeAtomically([], to: dir + "/agents/blocked")
+        let (blocked, refused) = store.open(key: "agent:blocked:b", agentId: "blocked", now: 2, appending: Transcript.user(runId: "r2", text: "no", timestamp: 2))
+        let accepted = store.record(Transcript.user(runId: "r3", text: "fine", timestamp: 3), to: session, now: 3) { _ in }
+        do {
+            try await refused.wait(until: .durable)
+            XCTFail("a line was acknowledged although its transcript cannot be created")
+        } catch {
+            XCTAssertEqual(error.path, blocked.transcriptPath)
+            XCTAssertEqual(error.errno, ENOTDIR)
+        }
+        try await accepted.wait(until: .durable)
+        XCTAssertEqual(FileSystem.readFile(session.transcriptPath)?.count, (before?.count ?? 0) + Transcript.user(runId: "r3", text: "fine", timestamp: 3).serializedBytes().count + 1)
     }
 }

@@ -218,8 +218,15 @@ def tmpfs(path: Path, size: str = "64k"):
         subprocess.run(["umount", "-l", str(path)], capture_output=True, timeout=10)
 
 
-def remount_readonly(path: Path):
-    r = subprocess.run(["mount", "-o", "remount,ro", str(path)], capture_output=True, text=True, timeout=10)
+def remount_readonly(path: Path, timeout: float = 5.0):
+    """Remounts `path` read-only. While the gateway writes, files stay open and the kernel
+    answers "busy"; a quiet gateway closes them after its journal checkpoint (about 1 s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = subprocess.run(["mount", "-o", "remount,ro", str(path)], capture_output=True, text=True, timeout=10)
+        if r.returncode == 0 or "busy" not in r.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert r.returncode == 0, r.stderr
 
 

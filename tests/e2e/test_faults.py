@@ -147,8 +147,8 @@ def test_read_only_state_dir_during_transcript_write_is_a_clear_error(start_gate
             ok = chat_send(ws, "main", "before read-only", "r0")
             assert ok["ok"], ok
             wait_final(ws, ok["payload"]["runId"])
+            remount_readonly(agents)  # waits until the gateway's journal is quiet
             before = {f: f.read_bytes() for f in all_session_files(oc_env.state_dir)}
-            remount_readonly(agents)
             failed = chat_send(ws, "main", "while read-only", "r1")
             assert not failed["ok"], failed
             assert "Read-only file system" in failed["error"]["message"], failed

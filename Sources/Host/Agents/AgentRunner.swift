@@ -11,10 +11,12 @@ import Synchronization
 /// run); `maxConcurrent` is read once at construction. Thread-safe; blocking file I/O runs
 /// on the calling task, never on event-loop threads.
 public final class AgentRunner: AgentRuntime {
-    /// A run that passed admission and waits for `run`/`execute`.
+    /// A run that passed admission and waits for `run`/`execute`; `stored` resolves when its
+    /// user turn is in the journal (`persist` awaits it).
     struct Admitted: Sendable {
         var request: AgentRunRequest
         var session: SessionStore.Session
+        var stored: JournalReceipt
     }
 
     private let config: @Sendable () -> JSONValue
@@ -44,7 +46,7 @@ public final class AgentRunner: AgentRuntime {
         self.logger = logger
         self.http = http
         self.pause = pause
-        store = SessionStore(stateDir: stateDir)
+        store = SessionStore(stateDir: stateDir, logger: logger)
         gate = AsyncGate(capacity: AgentCatalog(config: config()).maxConcurrent)
     }
 
@@ -61,7 +63,7 @@ public final class AgentRunner: AgentRuntime {
 
     public func admit(runId: String, method: String, params: JSONObject, caller: MethodCaller) async -> MethodResponse? {
         do throws(ProtocolError) {
-            _ = try admit(AgentRunRequest.fromProtocol(runId: runId, method: method, params: params, catalog: catalog()))
+            try await persist(admit(AgentRunRequest.fromProtocol(runId: runId, method: method, params: params, catalog: catalog())))
             return nil
         } catch {
             return .failure(error)
@@ -78,6 +80,7 @@ public final class AgentRunner: AgentRuntime {
         } else {
             do throws(ProtocolError) {
                 run = try admit(AgentRunRequest.fromProtocol(runId: runId, method: method, params: params, catalog: catalog()), hold: false)
+                try await persist(run)
             } catch {
                 return AgentFrames.failed(runId: runId, message: error.message)
             }
@@ -99,7 +102,7 @@ public final class AgentRunner: AgentRuntime {
         guard let session = store.find(key: key, agentId: SessionKeys.agentId(of: key)) else {
             return ["sessionKey": .string(key), "messages": []]
         }
-        var rows = Array(Transcript.historyMessages(Transcript.turns(store.lines(of: session)), maxChars: maxChars).suffix(limit))
+        var rows = Array(Transcript.historyMessages(store.turns(of: session), maxChars: maxChars).suffix(limit))
         // protocol.md §11: at most 6 MiB, oldest rows dropped first.
         var size = rows.reduce(0) { $0 + $1.serializedBytes().count + 1 }
         while size > Self.maxHistoryBytes, !rows.isEmpty { size -= rows.removeFirst().serializedBytes().count + 1 }
@@ -110,8 +113,9 @@ public final class AgentRunner: AgentRuntime {
 
     // MARK: Admission and execution
 
-    /// Validates the request, opens its session and makes the user turn durable.
-    /// `hold` keeps it for a later `run` with the same id (the WebSocket two-step).
+    /// Validates the request, opens its session and submits the user turn to the journal
+    /// (`persist` then waits until it is durable). `hold` keeps it for a later `run` with the
+    /// same id (the WebSocket two-step).
     @discardableResult
     func admit(_ request: AgentRunRequest, hold: Bool = true) throws(ProtocolError) -> Admitted {
         guard !request.candidates.isEmpty else {
@@ -125,21 +129,30 @@ public final class AgentRunner: AgentRuntime {
         var request = request
         request.message = systemEvents.prefixing(request.message, sessionKey: request.sessionKey)
         let now = ProtocolClock.epochMs()
-        let session: SessionStore.Session
-        do throws(SessionStore.WriteError) {
-            session = try store.open(key: request.sessionKey, agentId: request.agent.id, now: now) { entry in
-                if let label = request.label, entry["displayName"] == nil { entry["displayName"] = .string(label) }
-                entry["lastRunId"] = .string(request.runId)
-            }
-            try store.append(Transcript.user(runId: request.runId, text: request.message, timestamp: now), to: session)
-        } catch {
-            runs.finish(runId: request.runId, status: .error, error: error.description, at: now)
-            logger.error("agents", "run \(request.runId) refused: \(error)")
-            throw .unavailable("cannot persist the session: \(error)")
+        let (session, stored) = store.open(
+            key: request.sessionKey, agentId: request.agent.id, now: now,
+            appending: Transcript.user(runId: request.runId, text: request.message, timestamp: now)
+        ) { entry in
+            if let label = request.label, entry["displayName"] == nil { entry["displayName"] = .string(label) }
+            entry["lastRunId"] = .string(request.runId)
         }
-        let run = Admitted(request: request, session: session)
+        let run = Admitted(request: request, session: session, stored: stored)
         if hold { admitted.withLock { $0[request.runId] = run } }
         return run
+    }
+
+    /// Waits until the run's user turn is durable: nothing may acknowledge the run before.
+    /// A failed write refuses the run (it is finished as an error and never executes).
+    func persist(_ run: Admitted) async throws(ProtocolError) {
+        do throws(SessionStore.WriteError) {
+            try await run.stored.wait(until: .durable)
+        } catch {
+            let runId = run.request.runId
+            _ = admitted.withLock { $0.removeValue(forKey: runId) }
+            runs.finish(runId: runId, status: .error, error: error.description, at: ProtocolClock.epochMs())
+            logger.error("agents", "run \(runId) refused: \(error)")
+            throw .unavailable("cannot persist the session: \(error)")
+        }
     }
 
     /// Runs an admitted turn to its end (completed, failed, aborted or timed out), with its
@@ -180,7 +193,7 @@ public final class AgentRunner: AgentRuntime {
                 }
             }
             let end = ProtocolClock.epochMs()
-            record(run, Transcript.assistant(
+            await record(run, Transcript.assistant(
                 runId: runId, text: result.text, stopReason: result.stopReason, timestamp: end, model: model, usage: result.usage,
                 toolCalls: result.toolCalls), now: end) { entry in
                 entry["model"] = .string(model.description)
@@ -195,7 +208,7 @@ public final class AgentRunner: AgentRuntime {
             let end = ProtocolClock.epochMs()
             if let stop = runs.stopReason(runId: runId) {
                 let stopReason = stop == .timedOut ? "timeout" : "aborted"
-                record(run, Transcript.assistant(runId: runId, text: emitter.text, stopReason: stopReason, timestamp: end), now: end) { entry in
+                await record(run, Transcript.assistant(runId: runId, text: emitter.text, stopReason: stopReason, timestamp: end), now: end) { entry in
                     entry["lastRunStatus"] = .string(stopReason)
                 }
                 runs.finish(runId: runId, status: stop == .timedOut ? .timeout : .aborted, error: stop == .timedOut ? "timeout" : nil, at: end)
@@ -203,7 +216,7 @@ public final class AgentRunner: AgentRuntime {
                 return .stopped(stop, timeoutSeconds: request.timeoutSeconds)
             }
             let failure = error as? ProviderError ?? ProviderError(reason: .unknown, message: "run failed: \(error)")
-            record(run, Transcript.assistant(
+            await record(run, Transcript.assistant(
                 runId: runId, text: emitter.text, stopReason: "error", timestamp: end, error: failure.message), now: end) { entry in
                 entry["lastRunStatus"] = "error"
             }
@@ -214,14 +227,15 @@ public final class AgentRunner: AgentRuntime {
         }
     }
 
-    /// Prompt = agent `systemPrompt` + `extraSystemPrompt`, the session's earlier turns, then
-    /// the current message (http.md §5.1); completed over the model chain.
+    /// Prompt = agent `systemPrompt` + `extraSystemPrompt`, the session's earlier turns (as
+    /// many recent ones as the model's context window holds, `PromptBudget`), then the current
+    /// message (http.md §5.1); completed over the model chain.
     private func complete(_ run: Admitted, emitter: RunEmitter) async throws -> (result: ProviderResult, model: ModelRef) {
         let request = run.request
-        var messages: [ChatMessage] = []
-        let system = [request.agent.systemPrompt, request.extraSystemPrompt].compactMap { $0 }.filter { !$0.isEmpty }
-        if !system.isEmpty { messages.append(ChatMessage(role: "system", text: system.joined(separator: "\n\n"))) }
-        messages += Transcript.promptHistory(Transcript.turns(store.lines(of: run.session)), before: request.runId)
+        var system: [ChatMessage] = []
+        let prompts = [request.agent.systemPrompt, request.extraSystemPrompt].compactMap { $0 }.filter { !$0.isEmpty }
+        if !prompts.isEmpty { system.append(ChatMessage(role: "system", text: prompts.joined(separator: "\n\n"))) }
+        let turns = store.turns(of: run.session)
         let logger = self.logger
         return try await router().complete(
             candidates: request.candidates,
@@ -233,8 +247,10 @@ public final class AgentRunner: AgentRuntime {
                     }
                     current.images = request.images
                 }
+                let budget = PromptBudget.historyBudget(model: provider.model(ref.model), fixed: system + [current])
+                let history = Transcript.promptHistory(turns, before: request.runId, budgetTokens: budget)
                 return ProviderRequest(
-                    model: ref.model, messages: messages + [current], tools: request.clientTools, toolChoice: request.toolChoice,
+                    model: ref.model, messages: system + history + [current], tools: request.clientTools, toolChoice: request.toolChoice,
                     sampling: request.sampling, currentMessage: request.message)
             },
             onDelta: { emitter.assistant($0) },
@@ -245,12 +261,13 @@ public final class AgentRunner: AgentRuntime {
             })
     }
 
-    /// Appends the closing line and updates the index; a failed write is logged (the run's
-    /// answer is still sent: its user turn is already durable).
-    private func record(_ run: Admitted, _ line: JSONValue, now: Int, _ update: (inout JSONObject) -> Void) {
+    /// Appends the closing line and updates the index, and waits until readers see them
+    /// (`.written`: `chat.history` right after the answer has it); the log sync that follows
+    /// is not awaited. A failed write is logged (the answer is still sent: its user turn is
+    /// already durable).
+    private func record(_ run: Admitted, _ line: JSONValue, now: Int, _ update: (inout JSONObject) -> Void) async {
         do throws(SessionStore.WriteError) {
-            try store.append(line, to: run.session)
-            try store.updateEntry(run.session, now: now, update)
+            try await store.record(line, to: run.session, now: now, update: update).wait(until: .written)
         } catch {
             logger.error("agents", "cannot record run \(run.request.runId): \(error)")
         }

@@ -31,8 +31,10 @@ public final class AgentRuntimeService: Sendable {
         runner.runs.abortAll()
     }
 
-    /// Stops the upstream client's loop thread. Call once, after runs have ended.
+    /// Stops the upstream client's loop thread and closes the session journal (what is
+    /// queued is written and synced). Call once, after runs have ended.
     public func shutdown() {
         http.shutdown()
+        runner.store.close()
     }
 }

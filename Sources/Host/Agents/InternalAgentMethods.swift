@@ -58,10 +58,15 @@ struct InternalAgentMethods {
         let emitter = RunEmitter(runId: runId, sessionKey: sessionKey, broadcast: broadcast) { payload in
             responder.sendInterim(.success(payload))
         }
-        responder.sendInterim(.success(AgentFrames.agentEvent(
-            runId: runId, seq: 0, stream: "lifecycle", data: ["phase": "accepted", "sessionKey": .string(sessionKey)],
-            tsMs: ProtocolClock.epochMs())))
         Task {
+            do throws(ProtocolError) {
+                try await runner.persist(admitted)
+            } catch {
+                return responder.fail(error)
+            }
+            responder.sendInterim(.success(AgentFrames.agentEvent(
+                runId: runId, seq: 0, stream: "lifecycle", data: ["phase": "accepted", "sessionKey": .string(sessionKey)],
+                tsMs: ProtocolClock.epochMs())))
             let outcome = await runner.execute(admitted, emitter: emitter)
             if let result = outcome.result {
                 responder.succeed(result)

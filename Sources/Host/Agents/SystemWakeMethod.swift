@@ -36,9 +36,16 @@ struct SystemWakeMethod {
                 }
                 let admitted = try runner.admit(runRequest, hold: false)
                 result["runId"] = .string(runRequest.runId)
-                responder.succeed(.object(result))
                 let emitter = RunEmitter(runId: runRequest.runId, sessionKey: runRequest.sessionKey, broadcast: broadcast) { _ in }
-                Task { _ = await runner.execute(admitted, emitter: emitter) }
+                Task {
+                    do throws(ProtocolError) {
+                        try await runner.persist(admitted)
+                    } catch {
+                        return responder.fail(error)
+                    }
+                    responder.succeed(.object(result))
+                    _ = await runner.execute(admitted, emitter: emitter)
+                }
             } catch {
                 responder.fail(error)
             }

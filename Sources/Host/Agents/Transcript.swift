@@ -59,30 +59,25 @@ enum Transcript {
 
     /// Message lines grouped per run, in order of admission.
     static func turns(_ lines: [JSONObject]) -> [Turn] {
-        var turns: [Turn] = []
-        var index: [String: Int] = [:]
-        for line in lines where line["type"]?.stringValue == "message" {
-            guard let runId = line["runId"]?.stringValue else { continue }
-            let position = index[runId] ?? {
-                turns.append(Turn(runId: runId))
-                index[runId] = turns.count - 1
-                return turns.count - 1
-            }()
-            if line["role"]?.stringValue == "user" { turns[position].user = line } else { turns[position].assistant = line }
-        }
-        return turns
+        TranscriptTurns(lines).turns
     }
 
     /// Prompt history from the turns admitted before `runId` (all turns when it is absent):
-    /// user texts and non-empty assistant texts.
-    static func promptHistory(_ turns: [Turn], before runId: String) -> [ChatMessage] {
-        var messages: [ChatMessage] = []
-        for turn in turns {
-            if turn.runId == runId { break }
-            if let text = turn.user?["text"]?.stringValue { messages.append(ChatMessage(role: "user", text: text)) }
-            if let text = turn.assistant?["text"]?.stringValue, !text.isEmpty { messages.append(ChatMessage(role: "assistant", text: text)) }
+    /// user texts and non-empty assistant texts, keeping the most recent turns whose estimated
+    /// size fits `budgetTokens` (`PromptBudget.tokens`); an older turn that does not fit ends it.
+    static func promptHistory(_ turns: [Turn], before runId: String, budgetTokens: Int = .max) -> [ChatMessage] {
+        let end = turns.firstIndex { $0.runId == runId } ?? turns.count
+        var kept: [ChatMessage] = []
+        var used = 0
+        for turn in turns[..<end].reversed() {
+            var pair: [ChatMessage] = []
+            if let text = turn.user?["text"]?.stringValue { pair.append(ChatMessage(role: "user", text: text)) }
+            if let text = turn.assistant?["text"]?.stringValue, !text.isEmpty { pair.append(ChatMessage(role: "assistant", text: text)) }
+            used += pair.reduce(0) { $0 + PromptBudget.tokens($1.text) }
+            guard used <= budgetTokens else { break }
+            kept += pair.reversed()
         }
-        return messages
+        return kept.reversed()
     }
 
     /// `chat.history` rows: `{role, content:[{type:"text",text}], timestamp, runId, stopReason?}`;

@@ -47,7 +47,9 @@ enum ConfigFileSystem {
 
     /// Replaces `path` with `bytes` so readers see either the old or the new file, never a
     /// partial one: write a temp file beside it, `fsync`, `rename`, then `fsync` the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws(FileSystemError) {
+    /// `sync: false` skips both syncs: still atomic for readers and through `kill -9`, not
+    /// through a power loss (for files whose content a journal can restore).
+    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600, sync: Bool = true) throws(FileSystemError) {
         let directory = directory(of: path)
         try createDirectories(directory)
         let suffix = Crypto.hex(Crypto.randomBytes(6))
@@ -57,7 +59,7 @@ enum ConfigFileSystem {
         do throws(FileSystemError) {
             try writeAll(bytes, to: descriptor, path: temporary)
             // The mode given to open is filtered by the umask; the config must be exactly `mode`.
-            guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else {
+            guard fchmod(descriptor, mode) == 0, !sync || fsync(descriptor) == 0 else {
                 throw FileSystemError(path: temporary, code: errno)
             }
         } catch {
@@ -71,6 +73,7 @@ enum ConfigFileSystem {
             unlink(temporary)
             throw FileSystemError(path: path, code: code)
         }
+        guard sync else { return }
         let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directoryDescriptor >= 0 {
             fsync(directoryDescriptor)

@@ -1,7 +1,7 @@
 /// Read-only view of the agents of a config snapshot (through the runtime's `AgentCatalog`,
 /// so the protocol, tools and CLI apply exactly the runtime's rules) plus the `sessions.json`
-/// index of each agent on disk. Value type over immutable inputs: any thread (the index reads
-/// block briefly; callers on loop threads read small files only).
+/// index of each agent (live in the gateway, on disk elsewhere). Value type over immutable
+/// inputs: any thread (the index reads block briefly; callers on loop threads read small files only).
 struct AgentConfigView {
     struct Agent: Equatable {
         var id: String
@@ -49,12 +49,19 @@ struct AgentConfigView {
         "\(stateDir)/agents/\(agentId)/sessions/sessions.json"
     }
 
-    /// The agent's session rows, most recently updated first. A missing or unreadable index
-    /// is an empty list.
+    /// The agent's session rows, most recently updated first: from the gateway's live index
+    /// when this process runs it (`SessionIndexes.live`), else from the file. A missing or
+    /// unreadable index is an empty list.
     func sessions(agentId: String) -> [SessionRow] {
-        guard let bytes = FileSystem.readFile(sessionsPath(agentId: agentId)),
-            case .object(let index)? = try? JSONParser.parse(bytes)
-        else { return [] }
+        let index: JSONObject
+        if let live = SessionIndexes.live(stateDir: stateDir) {
+            index = live.snapshot(agentId: agentId)
+        } else {
+            guard let bytes = FileSystem.readFile(sessionsPath(agentId: agentId)), case .object(let parsed)? = try? JSONParser.parse(bytes) else {
+                return []
+            }
+            index = parsed
+        }
         return index.entries.compactMap { key, value in
             guard case .object(let entry) = value else { return nil }
             return SessionRow(key: key, entry: entry, updatedAt: entry["updatedAt"]?.intValue ?? 0)

@@ -12,6 +12,8 @@ public struct ProviderConfig: Sendable, Equatable {
         /// `input` lists `image`.
         public var acceptsImages: Bool
         public var maxTokens: Int?
+        /// Tokens the model reads at most (prompt history is cut to fit, `PromptBudget`).
+        public var contextWindow: Int?
     }
 
     public var id: String
@@ -41,7 +43,9 @@ public struct ProviderConfig: Sendable, Equatable {
             let models = (entry["models"]?.arrayValue ?? []).compactMap { row -> Model? in
                 guard let modelId = row["id"]?.stringValue else { return nil }
                 let inputs = row["input"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                return Model(id: modelId, acceptsImages: inputs.contains("image"), maxTokens: row["maxTokens"]?.intValue)
+                return Model(
+                    id: modelId, acceptsImages: inputs.contains("image"), maxTokens: row["maxTokens"]?.intValue,
+                    contextWindow: row["contextWindow"]?.intValue)
             }
             providers[id] = ProviderConfig(
                 id: id, api: api, baseUrl: entry["baseUrl"]?.stringValue, apiKey: apiKey,

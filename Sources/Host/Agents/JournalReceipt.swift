@@ -1,0 +1,61 @@
+import Synchronization
+
+/// What a `SessionJournal` submission has reached, awaited by the run that submitted it.
+///
+/// `.written`: its lines are in the transcripts and its records in the log (page cache: seen by
+/// every reader, kept through `kill -9`). `.durable`: the log has been synced (kept through a
+/// power loss). A failed submission fails both stages with the same error. Thread-safe: the
+/// journal's writer thread resolves it; tasks await it.
+final class JournalReceipt: Sendable {
+    enum Stage: Int, Sendable, Comparable {
+        case written = 1
+        case durable = 2
+
+        static func < (lhs: Stage, rhs: Stage) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    private struct State {
+        var reached: Stage?
+        var failure: SessionStore.WriteError?
+        var waiters: [(stage: Stage, continuation: CheckedContinuation<SessionStore.WriteError?, Never>)] = []
+    }
+
+    private let state = Mutex(State())
+
+    init() {}
+
+    /// Returns once `stage` is reached; throws the submission's write error.
+    func wait(until stage: Stage) async throws(SessionStore.WriteError) {
+        let failure = await withCheckedContinuation { (continuation: CheckedContinuation<SessionStore.WriteError?, Never>) in
+            let ready: SessionStore.WriteError?? = state.withLock { state in
+                if let failure = state.failure { return .some(failure) }
+                if let reached = state.reached, reached >= stage { return .some(nil) }
+                state.waiters.append((stage, continuation))
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writer thread: the submission reached `stage`.
+    func resolve(_ stage: Stage) {
+        let ready = state.withLock { state in
+            state.reached = stage
+            let ready = state.waiters.filter { $0.stage <= stage }
+            state.waiters.removeAll { $0.stage <= stage }
+            return ready
+        }
+        for waiter in ready { waiter.continuation.resume(returning: nil) }
+    }
+
+    /// Writer thread: the submission failed.
+    func fail(_ error: SessionStore.WriteError) {
+        let waiting = state.withLock { state in
+            state.failure = error
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiting { waiter.continuation.resume(returning: error) }
+    }
+}
