@@ -126,9 +126,9 @@ final class HTTPClientConnection: Selectable {
             return
         }
         Socket.setNoDelay(fd)
-        lastActivityMs = EventLoop.nowMs()
         guard let context = exchange.tls else {
             state = .active
+            lastActivityMs = EventLoop.nowMs()
             send(exchange.requestBytes)
             return
         }
@@ -142,8 +142,9 @@ final class HTTPClientConnection: Selectable {
         handshake()
     }
 
-    /// One handshake step. The exchange's timeout keeps running from the TCP connect, so a
-    /// peer that accepts but never finishes the handshake times out like a silent one.
+    /// One handshake step. The handshake is part of connecting: one timeout covers the TCP
+    /// connect and the handshake together, so a peer that accepts but never finishes the
+    /// handshake times out like an unreachable one; waiting for the head starts afresh.
     private func handshake() {
         guard let tls, let exchange else { return }
         switch tls.handshake() {

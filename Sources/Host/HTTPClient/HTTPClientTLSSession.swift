@@ -3,7 +3,7 @@ import Glibc
 
 /// Outcome of one non-blocking step (handshake, read or write) on a client connection's
 /// transport. Value type: any thread.
-enum HTTPClientIO: Equatable {
+enum HTTPClientIO {
     /// Bytes moved (0 for a finished handshake).
     case done(Int)
     /// Retry when the socket is readable.
