@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "CLinuxShim", path: "Sources/CLinuxShim"),
         // The system libcrypto (OpenSSL 3) for SHA-1, SHA-256, HMAC and Ed25519.
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        // The system libssl (OpenSSL 3) for https upstreams of the host's HTTP client.
+        .systemLibrary(name: "CTLS", path: "Sources/CTLS"),
         // Swift authoring layer for gateway plugins: wraps the C table; never depends on Host.
         .target(name: "PluginKit", dependencies: ["PluginABI"], path: "Sources/PluginKit", swiftSettings: strict),
         .target(name: "SwiftEcho", dependencies: ["PluginKit"], path: "Examples/Plugins/SwiftEcho", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
@@ -37,7 +39,7 @@ let package = Package(
         .target(name: "Hooks", dependencies: ["PluginKit"], path: "Plugins/Hooks", exclude: ["openclaw.plugin.json"], swiftSettings: strict),
         .target(
             name: "Host",
-            dependencies: ["PluginABI", "CLinuxShim", "CCrypto"],
+            dependencies: ["PluginABI", "CLinuxShim", "CCrypto", "CTLS"],
             path: "Sources/Host",
             swiftSettings: strict,
             linkerSettings: [.linkedLibrary("m")]

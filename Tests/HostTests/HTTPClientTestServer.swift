@@ -45,6 +45,9 @@ final class HTTPClientTestServer: @unchecked Sendable {
 
         func pause(_ ms: Int) { usleep(UInt32(ms) * 1000) }
 
+        /// Reads whatever arrives next (e.g. a TLS ClientHello); false on EOF.
+        func readSome() -> Bool { fill() }
+
         /// Waits until the client closes (true) or `ms` pass (false).
         func waitForClose(ms: Int) -> Bool {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -76,15 +79,21 @@ final class HTTPClientTestServer: @unchecked Sendable {
     /// Answers one request; return false to close the connection afterwards.
     typealias Handler = @Sendable (_ request: String, _ peer: Peer) -> Bool
 
+    /// Runs first on every accepted connection, before any request is parsed (raw,
+    /// non-HTTP scripts); return false to close the connection.
+    typealias AcceptHandler = @Sendable (_ peer: Peer) -> Bool
+
     let port: Int
     private let listenFD: Int32
     private let handler: Handler
+    private let onAccept: AcceptHandler?
     let connections = Atomic<Int>(0)
     let requests = Atomic<Int>(0)
     let peerCloses = Atomic<Int>(0)
 
-    init(handler: @escaping Handler) {
+    init(onAccept: AcceptHandler? = nil, handler: @escaping Handler) {
         self.handler = handler
+        self.onAccept = onAccept
         let listenFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listenFD = listenFD
         var one: Int32 = 1
@@ -122,6 +131,7 @@ final class HTTPClientTestServer: @unchecked Sendable {
 
     private func serve(_ peer: Peer) {
         defer { close(peer.fd) }
+        if let onAccept, !onAccept(peer) { return }
         while let request = peer.readRequest() {
             requests.add(1, ordering: .relaxed)
             if !handler(request, peer) { return }

@@ -25,7 +25,7 @@ final class HTTPClientTests: XCTestCase {
             XCTAssertEqual(String(decoding: body, as: UTF8.self), "posted")
         }
         XCTAssertEqual(server.connections.load(ordering: .relaxed), 1)
-        let idle = await client.idleConnections("127.0.0.1:\(server.port)")
+        let idle = await client.idleConnections("http://127.0.0.1:\(server.port)")
         XCTAssertEqual(idle, 1)
     }
 
@@ -77,7 +77,7 @@ final class HTTPClientTests: XCTestCase {
         var response = try await client.execute(HTTPClientRequest(url: server.url + "/"))
         let body = try await response.collect()
         XCTAssertEqual(String(decoding: body, as: UTF8.self), "all of it")
-        let idle = await client.idleConnections("127.0.0.1:\(server.port)")
+        let idle = await client.idleConnections("http://127.0.0.1:\(server.port)")
         XCTAssertEqual(idle, 0)
     }
 
@@ -148,7 +148,7 @@ final class HTTPClientTests: XCTestCase {
     }
 
     func testUnsupportedURLs() {
-        for url in ["https://x/", "ftp://x", "http://", "http://user@host/", "http://h:99999/"] {
+        for url in ["ftp://x", "http://", "https://", "http://user@host/", "https://user@host/", "http://h:99999/"] {
             XCTAssertThrowsError(try HTTPClientTarget(url: url), url)
         }
         let target = try? HTTPClientTarget(url: "http://[::1]:8080/v1?x=1#frag")

@@ -12,11 +12,14 @@ how to misbehave through `stub.behave(...)`:
   lasts long enough to be cancelled mid-way);
 - `reply=<text>`: the assistant text (default `stub: <last user message>`).
 
-It records `requests` (path + parsed body) and `closed_mid_stream` (how many streams the
-client abandoned before the end), so tests can assert that an abort reached the upstream.
+It records `requests` (path + parsed body), `connections` (accepted TCP connections) and
+`closed_mid_stream` (how many streams the client abandoned before the end), so tests can
+assert keep-alive reuse and that an abort reached the upstream.
 
 Use in-process (`with StubUpstream() as stub: ... stub.url`) or run
-`python3 stub_upstream.py [--port N]` by hand.
+`python3 stub_upstream.py [--port N]` by hand. `StubUpstream(ssl_context=ctx)` serves the same
+over TLS (`https://` URL); each handshake runs on its connection's thread, and a failed one
+(the client refused the certificate) is counted in `tls_failures`.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ import argparse
 import json
 import select
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -53,6 +57,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             readable, _, _ = select.select([self.connection], [], [], 0)
             if readable:
+                # The client never sends during a response: over TLS, readable means
+                # close_notify or EOF (and SSL sockets cannot peek).
+                if isinstance(self.connection, ssl.SSLSocket):
+                    return True
                 return self.connection.recv(1, socket.MSG_PEEK) == b""
         except OSError:
             return True
@@ -191,19 +199,37 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     stub: "StubUpstream"
+    ssl_context: ssl.SSLContext | None = None
+
+    def finish_request(self, request, client_address):
+        self.stub._count_connection()
+        if self.ssl_context is None:
+            return super().finish_request(request, client_address)
+        try:
+            request = self.ssl_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.stub._count_tls_failure()
+            return
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            request.close()
 
 
 class StubUpstream:
     """One stub upstream on 127.0.0.1 (a free port unless given)."""
 
-    def __init__(self, port: int = 0, **behavior):
+    def __init__(self, port: int = 0, ssl_context: ssl.SSLContext | None = None, **behavior):
         self._lock = threading.Lock()
         self._behavior = dict(behavior)
         self._stopping = threading.Event()
         self.requests: list[dict] = []
         self.closed_mid_stream = 0
+        self.connections = 0
+        self.tls_failures = 0
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.stub = self
+        self._server.ssl_context = ssl_context
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
@@ -211,7 +237,8 @@ class StubUpstream:
     @property
     def url(self) -> str:
         """The base URL to configure as `baseUrl` (with `/v1`)."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if self._server.ssl_context else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
 
     def behave(self, **behavior):
         """Replace the behaviour (no arguments = answer normally)."""
@@ -238,6 +265,14 @@ class StubUpstream:
     def _record(self, path, body, headers):
         with self._lock:
             self.requests.append({"path": path, "body": body, "headers": headers})
+
+    def _count_connection(self):
+        with self._lock:
+            self.connections += 1
+
+    def _count_tls_failure(self):
+        with self._lock:
+            self.tls_failures += 1
 
     def _count_close(self):
         with self._lock:

@@ -1,7 +1,10 @@
-/// A small non-blocking HTTP/1.1 client for upstream model providers: pooled keep-alive
-/// connections per `host:port`, `Content-Length`/`chunked`/until-close bodies streamed to the
-/// caller as they arrive, an idle timeout, and cancellation that closes the socket at once
-/// (so the upstream sees an abandoned stream).
+import Glibc
+
+/// A small non-blocking HTTP/1.1 client for upstream model providers: `http://` and
+/// `https://` (OpenSSL, verified against the system trust store; see `HTTPClientTLSContext`),
+/// pooled keep-alive connections per scheme, host and port, `Content-Length`/`chunked`/
+/// until-close bodies streamed to the caller as they arrive, an idle timeout, and
+/// cancellation that closes the socket at once (so the upstream sees an abandoned stream).
 ///
 /// Design choice: the client runs on its **own** epoll `EventLoop` thread (from `Net/`), not
 /// on the server's loops, so upstream latency never competes with client sockets and the
@@ -18,19 +21,24 @@ public final class HTTPClient: Sendable {
     public init() {
         let loop = EventLoop(index: -1)
         loop.start()
+        loop.execute { Self.blockBrokenPipeSignal() }
         self.loop = loop
         pool = LoopBound(value: HTTPClientPool(loop: loop), loop: loop)
     }
 
     /// Sends `request` and returns once the response head arrived; the body is read from the
     /// returned response. Throws `HTTPClientError` (connect failure, timeout, bad response,
-    /// cancellation). Host names are resolved on the calling task (blocking `getaddrinfo`).
+    /// cancellation; a failed TLS handshake or certificate check is a `connectFailed` naming
+    /// the reason). Host names are resolved on the calling task (blocking `getaddrinfo`), and
+    /// the first https request loads the trust store there too.
     public func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
         let target = try HTTPClientTarget(url: request.url)
         let address = try target.resolve()
+        let tls = target.secure ? try HTTPClientTLSContext.shared() : nil
         try Task.checkCancellation()
         let (stream, continuation) = AsyncThrowingStream<HTTPClientEvent, any Error>.makeStream()
-        let exchange = HTTPClientExchange(target: target, address: address, request: request, continuation: continuation)
+        let exchange = HTTPClientExchange(
+            target: target, address: address, tls: tls, request: request, continuation: continuation)
         let loop = self.loop
         continuation.onTermination = { termination in
             if case .cancelled = termination { loop.execute { exchange.cancel() } }
@@ -51,7 +59,18 @@ public final class HTTPClient: Sendable {
         loop.join()
     }
 
-    /// Idle pooled connections to `host:port` (tests).
+    /// OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL): with SIGPIPE
+    /// blocked on the client's loop thread, a write to a reset peer returns EPIPE instead of
+    /// killing the process (the gateway also ignores SIGPIPE process-wide; embedders and
+    /// tests may not). Loop thread, once.
+    private static func blockBrokenPipeSignal() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
+    /// Idle pooled connections to `scheme://host:port` (tests).
     func idleConnections(_ key: String) async -> Int {
         await withCheckedContinuation { continuation in
             pool.run { pool in continuation.resume(returning: pool.idleCount(key)) }

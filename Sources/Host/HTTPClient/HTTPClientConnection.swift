@@ -1,11 +1,12 @@
 import CLinuxShim
 import Glibc
 
-/// One upstream TCP connection of `HTTPClient`: non-blocking connect, request writing,
-/// incremental response parsing (`Content-Length`, `chunked` or read-until-close bodies),
-/// deadlines, and keep-alive hand-back to the pool. Loop thread only.
+/// One upstream TCP connection of `HTTPClient`: non-blocking connect, for https a
+/// non-blocking TLS handshake (`HTTPClientTLSSession`, driven by the same readiness events),
+/// request writing, incremental response parsing (`Content-Length`, `chunked` or
+/// read-until-close bodies), deadlines, and keep-alive hand-back to the pool. Loop thread only.
 final class HTTPClientConnection: Selectable {
-    enum State { case connecting, active, idle, closed }
+    enum State { case connecting, handshaking, active, idle, closed }
 
     let fd: Int32
     let key: String
@@ -14,6 +15,14 @@ final class HTTPClientConnection: Selectable {
     private(set) var state: State = .connecting
 
     private var exchange: HTTPClientExchange?
+    /// The TLS layer of an https connection; nil for plain http.
+    private var tls: HTTPClientTLSSession?
+    /// The epoll mask currently registered (changed only when it differs).
+    private var interest = OC_EPOLLOUT | OC_EPOLLRDHUP
+    /// A TLS write waits for readability (OpenSSL must read a record first).
+    private var writeWaitsForRead = false
+    /// A TLS read waits for writability (OpenSSL must send a record first).
+    private var readWaitsForWrite = false
     private var reused = false
     private var output: [UInt8] = []
     private var outputStart = 0
@@ -58,7 +67,7 @@ final class HTTPClientConnection: Selectable {
         let connection = HTTPClientConnection(fd: fd, key: exchange.target.poolKey, loop: loop, pool: pool)
         connection.exchange = exchange
         exchange.connection = connection
-        loop.register(connection, fd: fd, events: OC_EPOLLOUT | OC_EPOLLRDHUP)
+        loop.register(connection, fd: fd, events: connection.interest)
         return connection
     }
 
@@ -80,13 +89,17 @@ final class HTTPClientConnection: Selectable {
             return
         case .connecting:
             connected()
+        case .handshaking:
+            handshake()
         case .idle:
             // An idle keep-alive socket that turns readable was closed by the server, or
             // sent bytes nobody asked for: either way it cannot be reused.
             close()
         case .active:
-            if events & OC_EPOLLOUT != 0 { flush() }
-            if state == .active && events & (OC_EPOLLIN | OC_EPOLLHUP | OC_EPOLLERR | OC_EPOLLRDHUP) != 0 { readAvailable() }
+            let writable = events & OC_EPOLLOUT != 0
+            let readable = events & (OC_EPOLLIN | OC_EPOLLHUP | OC_EPOLLERR | OC_EPOLLRDHUP) != 0
+            if writable || (readable && writeWaitsForRead) { flush() }
+            if state == .active && (readable || (writable && readWaitsForWrite)) { readAvailable() }
         }
     }
 
@@ -94,7 +107,7 @@ final class HTTPClientConnection: Selectable {
         switch state {
         case .idle where nowMs &- lastActivityMs >= Self.idleTimeoutMs:
             close()
-        case .connecting, .active:
+        case .connecting, .handshaking, .active:
             guard let exchange, nowMs &- lastActivityMs >= UInt64(exchange.timeoutMs) else { return }
             fail(.timedOut)
         default:
@@ -112,10 +125,42 @@ final class HTTPClientConnection: Selectable {
             fail(.connectFailed("\(key): \(Socket.errorText(error))"))
             return
         }
-        state = .active
         Socket.setNoDelay(fd)
-        lastActivityMs = EventLoop.nowMs()
-        send(exchange.requestBytes)
+        guard let context = exchange.tls else {
+            state = .active
+            lastActivityMs = EventLoop.nowMs()
+            send(exchange.requestBytes)
+            return
+        }
+        do {
+            tls = try HTTPClientTLSSession.start(context: context, fd: fd, host: exchange.target.host)
+        } catch {
+            fail(error)
+            return
+        }
+        state = .handshaking
+        handshake()
+    }
+
+    /// One handshake step. The handshake is part of connecting: one timeout covers the TCP
+    /// connect and the handshake together, so a peer that accepts but never finishes the
+    /// handshake times out like an unreachable one; waiting for the head starts afresh.
+    private func handshake() {
+        guard let tls, let exchange else { return }
+        switch tls.handshake() {
+        case .done:
+            state = .active
+            lastActivityMs = EventLoop.nowMs()
+            send(exchange.requestBytes)
+        case .wantRead:
+            setInterest(OC_EPOLLIN | OC_EPOLLRDHUP)
+        case .wantWrite:
+            setInterest(OC_EPOLLOUT | OC_EPOLLRDHUP)
+        case .closed:
+            fail(.connectFailed("upstream TLS handshake failed: connection closed by \(key)"))
+        case .failed(let reason):
+            fail(.connectFailed("upstream TLS handshake failed: \(reason)"))
+        }
     }
 
     private func send(_ bytes: [UInt8]) {
@@ -129,37 +174,83 @@ final class HTTPClientConnection: Selectable {
     }
 
     private func flush() {
-        while outputStart < output.count {
-            let n = output.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + outputStart, $0.count - outputStart, Int32(MSG_NOSIGNAL)) }
-            if n > 0 {
+        writeWaitsForRead = false
+        writing: while outputStart < output.count {
+            let start = outputStart
+            switch output.withUnsafeBytes({ transportWrite(UnsafeRawBufferPointer(rebasing: $0[start...])) }) {
+            case .done(let n):
                 outputStart += n
-            } else if n < 0 && (errno == EAGAIN || errno == EINTR) {
-                break
-            } else {
+            case .wantWrite:
+                break writing
+            case .wantRead:
+                writeWaitsForRead = true
+                break writing
+            case .closed:
                 peerClosed()
+                return
+            case .failed(let reason):
+                fail(.invalidResponse("upstream TLS error: \(reason)"))
                 return
             }
         }
-        let pending = outputStart < output.count
-        if !pending { output.removeAll() }
-        loop.modify(fd: fd, events: OC_EPOLLIN | OC_EPOLLRDHUP | (pending ? OC_EPOLLOUT : 0))
+        if outputStart >= output.count { output.removeAll() }
+        updateInterest()
+    }
+
+    private func transportWrite(_ bytes: UnsafeRawBufferPointer) -> HTTPClientIO {
+        if let tls { return tls.write(bytes) }
+        let n = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+        if n > 0 { return .done(n) }
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? .wantWrite : .closed
+    }
+
+    private func transportRead(_ buffer: UnsafeMutableRawBufferPointer) -> HTTPClientIO {
+        if let tls { return tls.read(buffer) }
+        let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+        if n > 0 { return .done(n) }
+        return n < 0 && (errno == EAGAIN || errno == EINTR) ? .wantRead : .closed
+    }
+
+    /// Readability always (responses, and an idle socket closing); writability while output
+    /// is pending or a TLS read needs it.
+    private func updateInterest() {
+        let wantsOut = (outputStart < output.count && !writeWaitsForRead) || readWaitsForWrite
+        setInterest(OC_EPOLLIN | OC_EPOLLRDHUP | (wantsOut ? OC_EPOLLOUT : 0))
+    }
+
+    private func setInterest(_ events: UInt32) {
+        guard events != interest else { return }
+        interest = events
+        loop.modify(fd: fd, events: events)
     }
 
     // MARK: Read and parse
 
     private func readAvailable() {
+        if readWaitsForWrite {
+            readWaitsForWrite = false
+            updateInterest()
+        }
         while state == .active {
-            let n = loop.readBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
+            switch loop.readBuffer.withUnsafeMutableBytes({ transportRead($0) }) {
+            case .done(let n):
                 sawResponseBytes = true
                 lastActivityMs = EventLoop.nowMs()
                 loop.readBuffer.withUnsafeBytes { input.append(contentsOf: $0.prefix(n)) }
                 processInput()
-                if n < loop.readBuffer.count { return }
-            } else if n < 0 && (errno == EAGAIN || errno == EINTR) {
+                // A short plain read drained the socket; OpenSSL may still hold decrypted bytes.
+                if tls == nil && n < loop.readBuffer.count { return }
+            case .wantRead:
                 return
-            } else {
+            case .wantWrite:
+                readWaitsForWrite = true
+                updateInterest()
+                return
+            case .closed:
                 peerClosed()
+                return
+            case .failed(let reason):
+                fail(.invalidResponse("upstream TLS error: \(reason)"))
                 return
             }
         }
@@ -256,10 +347,13 @@ final class HTTPClientConnection: Selectable {
         close()
     }
 
-    /// Closes the socket and leaves the pool.
+    /// Ends TLS (close_notify when healthy; the `SSL` is freed on every path), closes the
+    /// socket and leaves the pool.
     func close() {
         guard state != .closed else { return }
         state = .closed
+        tls?.close()
+        tls = nil
         loop.deregister(fd: fd)
         Glibc.close(fd)
         pool.remove(self)

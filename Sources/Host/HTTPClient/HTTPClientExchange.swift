@@ -15,6 +15,8 @@ final class HTTPClientExchange: @unchecked Sendable {
     let method: String
     let requestBytes: [UInt8]
     let timeoutMs: Int
+    /// The shared TLS context for an https target (set up by the caller's task), else nil.
+    let tls: HTTPClientTLSContext?
     private let continuation: AsyncThrowingStream<HTTPClientEvent, any Error>.Continuation
 
     // Loop-thread state.
@@ -26,11 +28,12 @@ final class HTTPClientExchange: @unchecked Sendable {
     weak var connection: HTTPClientConnection?
 
     init(
-        target: HTTPClientTarget, address: HTTPClientAddress, request: HTTPClientRequest,
+        target: HTTPClientTarget, address: HTTPClientAddress, tls: HTTPClientTLSContext?, request: HTTPClientRequest,
         continuation: AsyncThrowingStream<HTTPClientEvent, any Error>.Continuation
     ) {
         self.target = target
         self.address = address
+        self.tls = tls
         method = request.method
         timeoutMs = max(1, request.timeoutMs)
         self.continuation = continuation

@@ -1,10 +1,10 @@
-/// Keep-alive connections of one `HTTPClient`, per `host:port`. Owned by the client's loop:
-/// every method runs on that loop thread, so no locks.
+/// Keep-alive connections of one `HTTPClient`, per `HTTPClientTarget.poolKey` (scheme, host
+/// and port). Owned by the client's loop: every method runs on that loop thread, so no locks.
 final class HTTPClientPool {
     private let loop: EventLoop
     private var idle: [String: [HTTPClientConnection]] = [:]
 
-    /// Idle connections kept per `host:port`; more are closed when released.
+    /// Idle connections kept per pool key; more are closed when released.
     static let maxIdlePerKey = 32
 
     init(loop: EventLoop) {

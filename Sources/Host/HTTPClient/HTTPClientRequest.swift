@@ -1,13 +1,14 @@
 /// One outgoing HTTP/1.1 request for `HTTPClient`. Value type: any thread.
 public struct HTTPClientRequest: Sendable {
     public var method: String
-    /// Absolute `http://host[:port]/path?query` URL (`https` is not supported).
+    /// Absolute `http[s]://host[:port]/path?query` URL.
     public var url: String
     /// Extra header fields; `Host`, `Content-Length` and `Connection` are written by the client.
     public var headers: [(String, String)]
     public var body: [UInt8]
-    /// Bound on connecting plus waiting for the response head, and on every silence between
-    /// body bytes afterwards (an idle bound, so long streams that keep talking are not cut).
+    /// Bound on connecting (TCP, and the TLS handshake for https), then on waiting for the
+    /// response head, and on every silence between body bytes afterwards (an idle bound, so
+    /// long streams that keep talking are not cut).
     public var timeoutMs: Int
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8] = [], timeoutMs: Int = 120_000) {
@@ -21,9 +22,10 @@ public struct HTTPClientRequest: Sendable {
 
 /// Why an exchange failed. Value type: any thread.
 public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The URL is not an absolute `http://` URL the client can reach.
+    /// The URL is not an absolute `http://` or `https://` URL the client can reach.
     case unsupportedURL(String)
-    /// Name resolution or TCP connect failed (text says which).
+    /// Name resolution, TCP connect or the TLS handshake (including certificate
+    /// verification) failed; the text says which and why.
     case connectFailed(String)
     /// No head within the timeout, or the peer went silent mid-body for that long.
     case timedOut

@@ -1,27 +1,34 @@
 import CLinuxShim
 import Glibc
 
-/// Where a request goes: host, port, the origin-form target and the resolved socket address.
-/// Parsed and resolved on the caller's thread before the exchange is handed to the loop.
-/// Value type: any thread.
+/// Where a request goes: scheme, host, port, the origin-form target and the resolved socket
+/// address. Parsed and resolved on the caller's thread before the exchange is handed to the
+/// loop. Value type: any thread.
 struct HTTPClientTarget: Sendable {
+    /// `https`: the connection runs TLS (`HTTPClientTLSSession`) before HTTP.
+    let secure: Bool
     let host: String
     let port: Int
     /// `/path?query` as written on the request line.
     let pathAndQuery: String
-    /// `Host` header value (port omitted when 80).
+    /// `Host` header value (port omitted when it is the scheme's default).
     let hostHeader: String
-    /// Pool key: connections are reused per `host:port`.
-    var poolKey: String { "\(host):\(port)" }
+    /// Pool key: connections are reused per scheme, host and port (a plain connection never
+    /// carries an https request, nor the reverse).
+    var poolKey: String { "\(secure ? "https" : "http")://\(host):\(port)" }
 
-    /// Parses an absolute `http://` URL. Only plain HTTP: upstream TLS needs a TLS stack the
-    /// gateway does not link (local model servers and proxies speak plain HTTP).
+    /// Parses an absolute `http://` or `https://` URL (default ports 80 and 443). User info
+    /// in the authority is refused rather than sent in the clear or dropped silently.
     init(url: String) throws(HTTPClientError) {
-        let scheme = "http://"
-        guard url.count > scheme.count, AuthText.lowercased(url.prefix(scheme.count)) == scheme else {
+        let lower = AuthText.lowercased(url.prefix(8))
+        if lower.hasPrefix("https://") {
+            secure = true
+        } else if lower.hasPrefix("http://") {
+            secure = false
+        } else {
             throw .unsupportedURL(url)
         }
-        let rest = url.dropFirst(scheme.count)
+        let rest = url.dropFirst(secure ? 8 : 7)
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         var target = String(rest[authorityEnd...])
@@ -39,7 +46,8 @@ struct HTTPClientTarget: Sendable {
             hostPart = authority[..<colon]
             portPart = authority[authority.index(after: colon)...]
         }
-        var port = 80
+        let defaultPort = secure ? 443 : 80
+        var port = defaultPort
         if let portPart {
             guard let value = Int(portPart), (1...65535).contains(value) else { throw .unsupportedURL(url) }
             port = value
@@ -49,7 +57,7 @@ struct HTTPClientTarget: Sendable {
         self.port = port
         pathAndQuery = target
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        hostHeader = port == 80 ? shownHost : "\(shownHost):\(port)"
+        hostHeader = port == defaultPort ? shownHost : "\(shownHost):\(port)"
     }
 
     /// The first address of `host` (numeric hosts need no lookup; names use `getaddrinfo`,
