@@ -1,0 +1,28 @@
+import PluginKit
+
+/// What a chat completions or responses request asks of its agent run, validated: the part
+/// the two request shapes have in common (http.md §4.4, §4.5) and that becomes the params of
+/// `internal.agent.run` (§5.1). Value type.
+struct RunInput {
+    /// The request's `model` string (echoed in the reply; names the agent, §4.2).
+    let model: String
+    let stream: Bool
+    let user: String?
+    let tools: ClientTools
+    /// Best-effort sampling fields in the adapter's names (`maxTokens`, `temperature`, …).
+    let streamParams: PluginJSONObject
+    /// `extraSystemPrompt`; empty for none.
+    let systemPrompt: String
+    /// The current message, with the history block before it.
+    let message: String
+    /// `images[]` entries of the run.
+    let images: [PluginJSON]
+}
+
+extension RequestBody {
+    /// `temperature` (0–2) and `top_p` (0–1), which both endpoints accept, added to `params`.
+    func sampling(into params: inout PluginJSONObject) throws(CompatError) {
+        if let value = try number("temperature", in: 0...2) { params["temperature"] = .double(value) }
+        if let value = try number("top_p", in: 0...1) { params["topP"] = .double(value) }
+    }
+}
