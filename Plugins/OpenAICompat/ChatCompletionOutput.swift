@@ -11,6 +11,10 @@ struct ChatCompletionOutput: Sendable {
     static let emptyReply = "No response from OpenClaw."
     static let argumentPieceLimit = 256
 
+    /// `usage` from the run's result. Counts the upstream did not report are `0` (http.md §4.4
+    /// "unknown counts 0"): an OpenAI-compatible server that ignores the adapter's
+    /// `stream_options.include_usage` (§5.3) yields zeros here, in the non-stream object and
+    /// in the stream's usage chunk alike.
     func usage(_ usage: RunResult.Usage) -> PluginJSON {
         .object(["prompt_tokens": .int(usage.input), "completion_tokens": .int(usage.output), "total_tokens": .int(usage.total)])
     }

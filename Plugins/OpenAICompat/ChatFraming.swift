@@ -6,9 +6,8 @@ import PluginKit
 /// is whether the stream began. Value type.
 struct ChatFraming: ReplyFraming {
     let output: ChatCompletionOutput
-    /// `stream_options.include_usage`. The usage chunk reports what the run's result carries;
-    /// an upstream that sends no usage (some ignore the adapter's own `include_usage`, http.md
-    /// §5.3) yields zeros, as `usage` does for non-stream replies ("unknown counts 0").
+    /// `stream_options.include_usage`: end with the usage chunk (zeros when the upstream
+    /// reported none; see `ChatCompletionOutput.usage`).
     let includeUsage: Bool
 
     func reply(_ result: RunResult) -> PluginResponse {

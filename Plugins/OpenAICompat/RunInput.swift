@@ -18,11 +18,3 @@ struct RunInput {
     /// `images[]` entries of the run.
     let images: [PluginJSON]
 }
-
-extension RequestBody {
-    /// `temperature` (0–2) and `top_p` (0–1), which both endpoints accept, added to `params`.
-    func sampling(into params: inout PluginJSONObject) throws(CompatError) {
-        if let value = try number("temperature", in: 0...2) { params["temperature"] = .double(value) }
-        if let value = try number("top_p", in: 0...1) { params["topP"] = .double(value) }
-    }
-}

@@ -1,14 +1,5 @@
 import PluginKit
 
-/// An OpenAI endpoint answered by one agent run: how it reads its body into a run and how the
-/// run's reply is framed. Everything else is `RunRoute`'s.
-protocol RunEndpoint: Sendable {
-    associatedtype Framing: ReplyFraming
-    /// Validates the request and prepares its run (agent, session, run id) and the reply's
-    /// framing. Throws the `4xx` the client gets before any run starts.
-    func prepare(_ request: PluginRequest, body: RequestBody) throws(CompatError) -> (run: AgentRun, framing: Framing)
-}
-
 /// The shared "request → agent run → reply" pipeline of `POST /v1/chat/completions` and
 /// `POST /v1/responses`: parse the body, let the endpoint prepare the run, start it as the
 /// caller and answer as one JSON object or as an SSE stream (http.md §4.4, §4.5). Runs on the

@@ -49,21 +49,14 @@ struct PluginJSONParser {
     private mutating func value() throws(PluginJSONError) -> PluginJSON {
         guard index < bytes.count else { throw unexpected() }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try nested { (p: inout PluginJSONParser) throws(PluginJSONError) in try p.object() }
-        case UInt8(ascii: "["): return try nested { (p: inout PluginJSONParser) throws(PluginJSONError) in try p.array() }
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
         default: return try number()
         }
-    }
-
-    private mutating func nested(_ body: (inout PluginJSONParser) throws(PluginJSONError) -> PluginJSON) throws(PluginJSONError) -> PluginJSON {
-        depth += 1
-        defer { depth -= 1 }
-        guard depth <= PluginJSONParser.maxDepth else { throw PluginJSONError(message: "JSON nested too deeply") }
-        return try body(&self)
     }
 
     /// `true`, `false` or `null`; a mismatch is reported at the word's first byte.
@@ -99,8 +92,11 @@ struct PluginJSONParser {
     }
 
     /// From the opening bracket at `index` to the `close` byte: comma-separated elements, each
-    /// read by `element` (which starts after whitespace).
+    /// read by `element` (which starts after whitespace), one nesting level deeper.
     private mutating func elements(until close: UInt8, _ element: (inout PluginJSONParser) throws(PluginJSONError) -> Void) throws(PluginJSONError) {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= PluginJSONParser.maxDepth else { throw PluginJSONError(message: "JSON nested too deeply") }
         index += 1
         skipWhitespace()
         if peek(close) {
