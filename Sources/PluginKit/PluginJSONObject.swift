@@ -12,7 +12,8 @@ public struct PluginJSONObject: Sendable, Equatable, Sequence, ExpressibleByDict
     /// Position of each key; present only once the object outgrows `scanLimit`.
     private var index: [String: Int]?
 
-    /// Up to this many members a linear scan beats hashing the key.
+    /// Up to this many members lookups scan (a few string compares), sparing small bodies a
+    /// dictionary; larger objects are indexed.
     static let scanLimit = 8
 
     public init() {}
