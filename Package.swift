@@ -56,5 +56,7 @@ let package = Package(
             path: "Tests/HostTests",
             swiftSettings: strict
         ),
+        // PluginKit on its own (it must not need Host): JSON model, parser and printer.
+        .testTarget(name: "PluginKitTests", dependencies: ["PluginKit"], path: "Tests/PluginKitTests", swiftSettings: strict),
     ]
 )

@@ -12,7 +12,7 @@ enum AdminRPCReply {
     /// `{"id","ok":false,"error":{code,message,details?,retryable?,retryAfterMs?}}` with the
     /// status of its code.
     static func failure(id: String, error: PluginJSON) -> PluginResponse {
-        var kept: [String: PluginJSON] = [:]
+        var kept: PluginJSONObject = [:]
         for key in ["code", "message", "details", "retryable", "retryAfterMs"] {
             if let value = error[key] { kept[key] = value }
         }

@@ -24,7 +24,7 @@ struct HooksAgentRun: Sendable {
     /// Longer idempotency keys are ignored (http.md §9.4).
     static let maxIdempotencyKeyLength = 256
 
-    static func parse(_ body: [String: PluginJSON], policy: HooksPolicy, source: HooksPolicy.KeySource, wrapMessage: Bool = true) -> Result<HooksAgentRun, HooksRefusal> {
+    static func parse(_ body: PluginJSONObject, policy: HooksPolicy, source: HooksPolicy.KeySource, wrapMessage: Bool = true) -> Result<HooksAgentRun, HooksRefusal> {
         do {
             return .success(try build(body, policy: policy, source: source, wrapMessage: wrapMessage))
         } catch {
@@ -32,7 +32,7 @@ struct HooksAgentRun: Sendable {
         }
     }
 
-    private static func build(_ body: [String: PluginJSON], policy: HooksPolicy, source: HooksPolicy.KeySource, wrapMessage: Bool) throws(HooksRefusal) -> HooksAgentRun {
+    private static func build(_ body: PluginJSONObject, policy: HooksPolicy, source: HooksPolicy.KeySource, wrapMessage: Bool) throws(HooksRefusal) -> HooksAgentRun {
         let fields = HooksFields(body)
         guard let message = try fields.string("message"), !message.isEmpty else { throw .badRequest("message is required") }
         let agentId = try policy.agentId(try fields.string("agentId")).get()
@@ -68,14 +68,14 @@ struct HooksAgentRun: Sendable {
             agentId: agentId, sessionKey: sessionKey, message: message, name: try fields.string("name"), deliver: deliver,
             to: deliver ? to : nil, accountId: deliver ? accountId : nil, model: try fields.string("model"),
             thinking: try fields.string("thinking"), timeoutSeconds: try fields.positiveInt("timeoutSeconds"),
-            wrapMessage: wrapMessage, fingerprint: PluginJSON.object(body.filter { $0.key != "idempotencyKey" }).serialized)
+            wrapMessage: wrapMessage, fingerprint: PluginJSON.object(PluginJSONObject(body.filter { $0.key != "idempotencyKey" })).canonicalText)
     }
 
     /// `internal.agent.run` params for run `runId`.
     func params(runId: String) -> PluginJSON {
         // The host qualifies a bare `hook:<uuid>` with its default agent: `agent:<id>:hook:<uuid>`.
         let isolated = agentId.map { "agent:\($0):hook:" } ?? "hook:"
-        var params: [String: PluginJSON] = [
+        var params: PluginJSONObject = [
             "sessionKey": .string(sessionKey ?? isolated + PluginRandom.uuid()), "runId": .string(runId), "message": .string(wrapMessage ? HooksUntrustedContent.wrap(message, source: name) : message),
             "deliver": .bool(deliver), "senderIsOwner": false, "messageChannel": "webhook",
         ]

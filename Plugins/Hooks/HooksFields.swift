@@ -3,9 +3,9 @@ import PluginKit
 /// Typed reads of a hook body's fields: absent or `null` reads as `nil`; a present value of
 /// the wrong type is a `400` naming the field. Value type.
 struct HooksFields {
-    let body: [String: PluginJSON]
+    let body: PluginJSONObject
 
-    init(_ body: [String: PluginJSON]) {
+    init(_ body: PluginJSONObject) {
         self.body = body
     }
 

@@ -60,7 +60,7 @@ final class HooksHandler: Sendable {
         }
     }
 
-    private func wake(_ body: [String: PluginJSON], source: HooksPolicy.KeySource, _ responder: PluginResponder) -> PluginRouteResult {
+    private func wake(_ body: PluginJSONObject, source: HooksPolicy.KeySource, _ responder: PluginResponder) -> PluginRouteResult {
         switch HooksWake.parse(body, policy: policy, source: source) {
         case .failure(let refusal):
             return .respond(refusal.response())
@@ -70,7 +70,7 @@ final class HooksHandler: Sendable {
         }
     }
 
-    private func agent(_ body: [String: PluginJSON], source: HooksPolicy.KeySource, wrap: Bool, request: PluginRequest, _ responder: PluginResponder) -> PluginRouteResult {
+    private func agent(_ body: PluginJSONObject, source: HooksPolicy.KeySource, wrap: Bool, request: PluginRequest, _ responder: PluginResponder) -> PluginRouteResult {
         switch HooksAgentRun.parse(body, policy: policy, source: source, wrapMessage: wrap) {
         case .failure(let refusal):
             return .respond(refusal.response())

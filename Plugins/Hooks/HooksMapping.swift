@@ -10,7 +10,7 @@ struct HooksMapping: Sendable {
     let matchSource: String?
     /// `agent`, `wake`, or `nil` (acknowledge with 204).
     let action: String?
-    let entry: [String: PluginJSON]
+    let entry: PluginJSONObject
 
     /// Agent fields a mapping passes through as they are.
     private static let agentFields = ["agentId", "wakeMode", "name", "sessionMode", "deliver", "channel", "to", "model", "thinking", "timeoutSeconds"]
@@ -33,16 +33,16 @@ struct HooksMapping: Sendable {
     var wrapsContent: Bool { entry["allowUnsafeExternalContent"]?.boolValue != true }
 
     /// The `/agent` body this mapping makes of `payload`.
-    func agentBody(payload: PluginJSON) throws(HooksRefusal) -> [String: PluginJSON] {
-        var body = entry.filter { HooksMapping.agentFields.contains($0.key) }
+    func agentBody(payload: PluginJSON) throws(HooksRefusal) -> PluginJSONObject {
+        var body = PluginJSONObject(entry.filter { HooksMapping.agentFields.contains($0.key) })
         body["message"] = .string(try render("messageTemplate", payload: payload))
         if let key = try renderOptional("sessionKey", payload: payload) { body["sessionKey"] = .string(key) }
         return body
     }
 
     /// The `/wake` body this mapping makes of `payload`.
-    func wakeBody(payload: PluginJSON) throws(HooksRefusal) -> [String: PluginJSON] {
-        var body: [String: PluginJSON] = ["text": .string(try render("textTemplate", payload: payload))]
+    func wakeBody(payload: PluginJSON) throws(HooksRefusal) -> PluginJSONObject {
+        var body: PluginJSONObject = ["text": .string(try render("textTemplate", payload: payload))]
         body["mode"] = entry["wakeMode"]
         body["agentId"] = entry["agentId"]
         if let key = try renderOptional("sessionKey", payload: payload) { body["sessionKey"] = .string(key) }

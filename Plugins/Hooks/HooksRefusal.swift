@@ -15,7 +15,7 @@ struct HooksRefusal: Error, Sendable {
 
     /// The JSON reply, with `runId` when a run id was already assigned.
     func response(runId: String? = nil) -> PluginResponse {
-        var body: [String: PluginJSON] = ["ok": false, "error": .string(message)]
+        var body: PluginJSONObject = ["ok": false, "error": .string(message)]
         if let runId { body["runId"] = .string(runId) }
         return .json(status, .object(body))
     }

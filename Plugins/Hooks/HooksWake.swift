@@ -10,7 +10,7 @@ struct HooksWake: Sendable {
     let mode: String
     let sessionKey: String?
 
-    static func parse(_ body: [String: PluginJSON], policy: HooksPolicy, source: HooksPolicy.KeySource) -> Result<HooksWake, HooksRefusal> {
+    static func parse(_ body: PluginJSONObject, policy: HooksPolicy, source: HooksPolicy.KeySource) -> Result<HooksWake, HooksRefusal> {
         do {
             return .success(try build(body, policy: policy, source: source))
         } catch {
@@ -18,7 +18,7 @@ struct HooksWake: Sendable {
         }
     }
 
-    private static func build(_ body: [String: PluginJSON], policy: HooksPolicy, source: HooksPolicy.KeySource) throws(HooksRefusal) -> HooksWake {
+    private static func build(_ body: PluginJSONObject, policy: HooksPolicy, source: HooksPolicy.KeySource) throws(HooksRefusal) -> HooksWake {
         let fields = HooksFields(body)
         guard let text = try fields.string("text"), !text.isEmpty else { throw .badRequest("text is required") }
         let mode = try fields.string("mode") ?? "now"
@@ -31,7 +31,7 @@ struct HooksWake: Sendable {
 
     /// `internal.system.wake` params.
     var params: PluginJSON {
-        var params: [String: PluginJSON] = ["text": .string(text), "mode": .string(mode)]
+        var params: PluginJSONObject = ["text": .string(text), "mode": .string(mode)]
         if let agentId { params["agentId"] = .string(agentId) }
         if let sessionKey { params["sessionKey"] = .string(sessionKey) }
         return .object(params)

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The configured agents as the OpenAI surfaces see them (http.md §4.2, §4.3, §5.2): ids in
 /// config order, the default agent, and the `model`/header forms that name them. Built from
 /// the `agents` config section at init (a change re-inits the plugin). Value type.
@@ -13,7 +15,7 @@ struct AgentDirectory: Sendable {
         case agent(String)
     }
 
-    init(agents: JSON?) {
+    init(agents: PluginJSON?) {
         // `agents.entries` (current form) wins over the older `agents.list` when both exist.
         var rows: [(id: String, isDefault: Bool)] = []
         if let entries = agents?["entries"]?.objectValue, !entries.isEmpty {

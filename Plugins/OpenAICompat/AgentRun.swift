@@ -24,29 +24,20 @@ struct AgentRun {
     let sessionKey: String
     /// `chatcmpl_<uuid>` / `resp_<uuid>`: the run id is the response id.
     let runId: String
-    var message = ""
-    var extraSystemPrompt = ""
-    var images: [JSON] = []
-    var tools: ClientTools?
-    var streamParams: [(key: String, value: JSON)] = []
+    let input: RunInput
 
-    init(context: RunContext, sessionKey: String, runId: String) {
-        self.context = context
-        self.sessionKey = sessionKey
-        self.runId = runId
-    }
-
-    var params: JSON {
-        .fields([
+    var params: PluginJSON {
+        let tools = input.tools.params
+        return .fields([
             "agentId": .string(context.agentId), "sessionKey": .string(sessionKey), "runId": .string(runId),
-            "message": .string(message),
-            "extraSystemPrompt": extraSystemPrompt.isEmpty ? nil : .string(extraSystemPrompt),
-            "images": images.isEmpty ? nil : .array(images),
-            "clientTools": tools.flatMap { $0.params.isEmpty ? nil : .array($0.params) },
-            "toolChoice": tools?.choiceParam,
-            "model": context.modelOverride.map(JSON.string),
+            "message": .string(input.message),
+            "extraSystemPrompt": input.systemPrompt.isEmpty ? nil : .string(input.systemPrompt),
+            "images": input.images.isEmpty ? nil : .array(input.images),
+            "clientTools": tools.isEmpty ? nil : .array(tools),
+            "toolChoice": input.tools.choiceParam,
+            "model": context.modelOverride.map(PluginJSON.string),
             "allowModelOverride": context.modelOverride == nil ? nil : .bool(true),
-            "streamParams": streamParams.isEmpty ? nil : .object(streamParams),
+            "streamParams": input.streamParams.isEmpty ? nil : .object(input.streamParams),
             "deliver": .bool(false), "bestEffortDeliver": .bool(false),
             "messageChannel": .string(context.messageChannel), "senderIsOwner": .bool(context.senderIsOwner),
         ])

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// Follows the `stream:"assistant"` events of one run and yields append-only deltas
 /// (http.md §4.4 stream rule 2). Accepts the payload under `data` or at the top level, as a
 /// `delta`, a cumulative `text`, or both; a `replace` whose text does not extend what was
@@ -13,7 +15,7 @@ struct AssistantText {
     /// Everything passed on so far.
     private(set) var emitted = ""
 
-    mutating func apply(_ event: JSON) -> Update {
+    mutating func apply(_ event: PluginJSON) -> Update {
         guard event["stream"]?.stringValue == "assistant" else { return .none }
         let data = event["data"] ?? event
         let replace = data["replace"]?.boolValue == true

@@ -1,31 +1,26 @@
+import PluginKit
+
 /// A validated `POST /v1/chat/completions` body (http.md §4.4) and the prompt it becomes:
 /// system/developer text → `extraSystemPrompt`, the last user/tool message → the current
 /// message, earlier turns → a `[Conversation so far]` block, images of the latest user
 /// message only. Value type.
 struct ChatCompletionRequest {
-    let model: String
-    let stream: Bool
+    let input: RunInput
     let includeUsage: Bool
-    let user: String?
-    let tools: ClientTools
-    let streamParams: [(key: String, value: JSON)]
-    let systemPrompt: String
-    let message: String
-    let images: [JSON]
 
     static let missingUser = CompatError.invalid("Missing user message in `messages`.")
     static let invalidImage = CompatError.invalid("Invalid image_url content in `messages`.")
 
     init(_ body: RequestBody, media: CompatSettings.MediaLimits) throws(CompatError) {
-        model = try body.string("model") ?? "openclaw"
-        stream = try body.bool("stream") ?? false
+        let model = try body.string("model") ?? "openclaw"
+        let stream = try body.bool("stream") ?? false
         if let options = body["stream_options"], options["include_usage"].map({ $0.boolValue == nil && !$0.isNull }) == true {
             throw .invalid("stream_options.include_usage: Expected boolean")
         }
         includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
-        user = try body.string("user")
-        streamParams = try ChatCompletionRequest.streamParams(body)
-        tools = try ClientTools(tools: body["tools"], choice: body["tool_choice"]) { .invalid("Invalid tools/tool_choice: \($0)") }
+        let user = try body.string("user")
+        let streamParams = try ChatCompletionRequest.streamParams(body)
+        let tools = try ClientTools(tools: body["tools"], choice: body["tool_choice"]) { .invalid("Invalid tools/tool_choice: \($0)") }
 
         guard let messages = body["messages"] else { throw .invalid("messages: Required") }
         guard let items = messages.arrayValue else { throw .invalid("messages: Expected array, received \(RequestBody.typeName(messages))") }
@@ -36,30 +31,30 @@ struct ChatCompletionRequest {
         guard let current = transcript.conversation.currentIndex else { throw ChatCompletionRequest.missingUser }
         var images = InlineMedia.ImageSet(limits: media, error: ChatCompletionRequest.invalidImage)
         for url in transcript.latestUserImages { try images.add(InlineMedia(dataURI: url)) }
-        self.images = images.params
-        message = transcript.conversation.prompt(current: current, hasImages: !images.images.isEmpty)
-        systemPrompt = ([transcript.system.joined(separator: "\n\n")] + [tools.instruction].compactMap { $0 })
+        let systemPrompt = ([transcript.system.joined(separator: "\n\n")] + [tools.instruction].compactMap { $0 })
             .filter { !$0.isEmpty }.joined(separator: "\n\n")
+        input = RunInput(
+            model: model, stream: stream, user: user, tools: tools, streamParams: streamParams, systemPrompt: systemPrompt,
+            message: transcript.conversation.prompt(current: current, hasImages: !images.images.isEmpty), images: images.params)
     }
 
     /// Sampling fields as best-effort `streamParams` (§5.1).
-    private static func streamParams(_ body: RequestBody) throws(CompatError) -> [(key: String, value: JSON)] {
-        var out: [(key: String, value: JSON)] = []
+    private static func streamParams(_ body: RequestBody) throws(CompatError) -> PluginJSONObject {
+        var out = PluginJSONObject()
         // `max_completion_tokens` wins over the older `max_tokens`; both are validated.
         let completionTokens = try body.positiveInt("max_completion_tokens")
         let legacyTokens = try body.positiveInt("max_tokens")
-        if let maxTokens = completionTokens ?? legacyTokens { out.append(("maxTokens", .int(maxTokens))) }
-        if let value = try body.number("temperature", in: 0...2) { out.append(("temperature", .number(value))) }
-        if let value = try body.number("top_p", in: 0...1) { out.append(("topP", .number(value))) }
-        if let value = try body.number("frequency_penalty", in: -2...2) { out.append(("frequencyPenalty", .number(value))) }
-        if let value = try body.number("presence_penalty", in: -2...2) { out.append(("presencePenalty", .number(value))) }
-        if let value = try body.int("seed") { out.append(("seed", .int(value))) }
-        if let stop = try stopSequences(body["stop"]) { out.append(("stop", .array(stop.map(JSON.string)))) }
-        if let format = try responseFormat(body["response_format"]) { out.append(("responseFormat", format)) }
+        if let maxTokens = completionTokens ?? legacyTokens { out["maxTokens"] = .int(maxTokens) }
+        try body.sampling(into: &out)
+        if let value = try body.number("frequency_penalty", in: -2...2) { out["frequencyPenalty"] = .double(value) }
+        if let value = try body.number("presence_penalty", in: -2...2) { out["presencePenalty"] = .double(value) }
+        if let value = try body.int("seed") { out["seed"] = .int(value) }
+        if let stop = try stopSequences(body["stop"]) { out["stop"] = .array(stop.map(PluginJSON.string)) }
+        if let format = try responseFormat(body["response_format"]) { out["responseFormat"] = format }
         return out
     }
 
-    private static func stopSequences(_ value: JSON?) throws(CompatError) -> [String]? {
+    private static func stopSequences(_ value: PluginJSON?) throws(CompatError) -> [String]? {
         switch value {
         case nil: return nil
         case .string(let text)?: return [text]
@@ -72,7 +67,7 @@ struct ChatCompletionRequest {
         }
     }
 
-    private static func responseFormat(_ value: JSON?) throws(CompatError) -> JSON? {
+    private static func responseFormat(_ value: PluginJSON?) throws(CompatError) -> PluginJSON? {
         guard let value else { return nil }
         switch value["type"]?.stringValue {
         case "text"?, "json_object"?:

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The `messages` of a chat request as a `Conversation`, with system text and the images of
 /// each user message aside. Value type.
 struct ChatTranscript {
@@ -8,7 +10,7 @@ struct ChatTranscript {
 
     static let roles: Set<String> = ["system", "developer", "user", "assistant", "tool", "function"]
 
-    mutating func add(_ item: JSON, index: Int) throws(CompatError) {
+    mutating func add(_ item: PluginJSON, index: Int) throws(CompatError) {
         guard let role = item["role"]?.stringValue, ChatTranscript.roles.contains(role) else {
             throw .invalid("messages.\(index).role: Invalid enum value. Expected 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function'")
         }
@@ -52,7 +54,7 @@ struct ChatTranscript {
     }
 
     /// Assistant text followed by its tool calls.
-    private static func renderAssistant(_ text: String, toolCalls: JSON?) -> String {
+    private static func renderAssistant(_ text: String, toolCalls: PluginJSON?) -> String {
         let calls = (toolCalls?.arrayValue ?? []).map { call in
             let function = call["function"]
             let name = function?["name"]?.stringValue ?? "tool"

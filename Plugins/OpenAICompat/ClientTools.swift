@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The client's function tools and `tool_choice` (http.md §4.4, §4.5). Both endpoints accept
 /// the chat form (`{type:"function",function:{name,…}}`) and the responses form
 /// (`{type:"function",name,…}`). The gateway never runs them: they are offered to the model,
@@ -6,7 +8,7 @@ struct ClientTools: Sendable {
     struct Tool: Sendable {
         let name: String
         let description: String?
-        let parameters: JSON?
+        let parameters: PluginJSON?
     }
 
     enum Choice: Sendable, Equatable {
@@ -21,7 +23,7 @@ struct ClientTools: Sendable {
 
     /// Parses `tools`/`tool_choice`; problems are `invalid(<detail>)`, where chat prefixes
     /// `Invalid tools/tool_choice: ` and responses answer `invalid tool configuration`.
-    init(tools: JSON?, choice: JSON?, invalid: (String) -> CompatError) throws(CompatError) {
+    init(tools: PluginJSON?, choice: PluginJSON?, invalid: (String) -> CompatError) throws(CompatError) {
         var parsed: [Tool] = []
         if let tools, !tools.isNull {
             guard let items = tools.arrayValue else { throw invalid("tools must be an array") }
@@ -60,18 +62,18 @@ struct ClientTools: Sendable {
     }
 
     /// `clientTools` of `internal.agent.run`, in the OpenAI function-tool shape.
-    var params: [JSON] {
+    var params: [PluginJSON] {
         offered.map { tool in
-            let function = JSON.fields(["name": .string(tool.name), "description": tool.description.map(JSON.string), "parameters": tool.parameters])
-            return .object([("type", .string("function")), ("function", function)])
+            let function = PluginJSON.fields(["name": .string(tool.name), "description": tool.description.map(PluginJSON.string), "parameters": tool.parameters])
+            return .object(["type": .string("function"), "function": function])
         }
     }
 
     /// `toolChoice` for the upstream request: only the forcing choices need saying.
-    var choiceParam: JSON? {
+    var choiceParam: PluginJSON? {
         switch choice {
         case .required: return .string("required")
-        case .function(let name): return .object([("type", .string("function")), ("function", .object([("name", .string(name))]))])
+        case .function(let name): return .object(["type": .string("function"), "function": .object(["name": .string(name)])])
         case .auto, .none: return nil
         }
     }
@@ -93,10 +95,11 @@ struct ClientTools: Sendable {
         }
     }
 
-    /// A required call is present in `calls`.
-    func isSatisfied(by calls: [RunResult.ToolCall]) -> Bool {
+    /// The run met the tool choice: nothing was required, or a required call is present.
+    func isSatisfied(by result: RunResult) -> Bool {
+        guard mustCall else { return true }
         let names = Set(offered.map(\.name))
-        return calls.contains { names.contains($0.name) }
+        return result.toolCalls.contains { names.contains($0.name) }
     }
 
     /// `502`, or an error frame once streaming: the model ignored a required tool.

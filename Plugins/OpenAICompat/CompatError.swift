@@ -33,6 +33,9 @@ struct CompatError: Error, Sendable {
         return error
     }
 
+    /// A rewrite of text already streamed: an append-only stream cannot carry it (§4.4).
+    static let notAppendOnly = runFailure(status: 500, message: "Assistant output cannot be represented as an append-only response stream.")
+
     /// `500 api_error "internal error"`, for anything unmapped (§4.4 failure table).
     static let internalError = CompatError(status: 500, type: "api_error", message: "internal error")
 
@@ -45,18 +48,18 @@ struct CompatError: Error, Sendable {
     }
 
     /// The `error` object.
-    var errorObject: JSON {
-        .fields(["message": .string(message), "type": .string(type), "code": code.map(JSON.string)])
+    var errorObject: PluginJSON {
+        .fields(["message": .string(message), "type": .string(type), "code": code.map(PluginJSON.string)])
     }
 
-    var body: JSON {
-        guard let missingScope else { return .object([("error", errorObject)]) }
-        let error = JSON.object([
-            ("type", .string(type)), ("message", .string(message)),
-            ("details", .object([("missingScope", .string(missingScope))])),
+    var body: PluginJSON {
+        guard let missingScope else { return .object(["error": errorObject]) }
+        let error = PluginJSON.object([
+            "type": .string(type), "message": .string(message),
+            "details": .object(["missingScope": .string(missingScope)]),
         ])
-        return .object([("ok", .bool(false)), ("error", error)])
+        return .object(["ok": .bool(false), "error": error])
     }
 
-    var response: PluginResponse { .json(status, body.serialized) }
+    var response: PluginResponse { .json(status, body) }
 }

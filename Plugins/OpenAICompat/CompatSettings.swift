@@ -1,3 +1,5 @@
+import PluginKit
+
 /// What one plugin instance serves, read once from its init config
 /// (`{"config":…,"sections":{"gateway.http.endpoints":…,"agents":…}}`). A config change
 /// re-inits the plugin, so an instance never re-reads config. Value type.
@@ -21,8 +23,8 @@ struct CompatSettings: Sendable {
     static let mebibyte = 1024 * 1024
     static let embeddingsMaxBody = 5 * mebibyte
 
-    init(configJSON: String) throws(JSONParser.Failure) {
-        let sections = try JSONParser.parse(configJSON)["sections"]
+    init(configJSON: String) throws(PluginJSONError) {
+        let sections = try PluginJSON.parse(configJSON)["sections"]
         let endpoints = sections?["gateway.http.endpoints"]
         let chat = endpoints?["chatCompletions"]
         let responses = endpoints?["responses"]
@@ -30,19 +32,19 @@ struct CompatSettings: Sendable {
         responsesEnabled = responses?["enabled"]?.boolValue ?? false
 
         var chatMedia = MediaLimits()
-        chatMedia.maxImageParts = chat?["maxImageParts"]?.intValue ?? chatMedia.maxImageParts
-        chatMedia.maxTotalImageBytes = chat?["maxTotalImageBytes"]?.intValue ?? chatMedia.maxTotalImageBytes
-        chatMedia.maxImageBytes = chat?["images"]?["maxBytes"]?.intValue ?? chatMedia.maxImageBytes
+        chatMedia.maxImageParts = chat?["maxImageParts"]?.safeIntValue ?? chatMedia.maxImageParts
+        chatMedia.maxTotalImageBytes = chat?["maxTotalImageBytes"]?.safeIntValue ?? chatMedia.maxTotalImageBytes
+        chatMedia.maxImageBytes = chat?["images"]?["maxBytes"]?.safeIntValue ?? chatMedia.maxImageBytes
         self.chatMedia = chatMedia
         var responsesMedia = MediaLimits()
-        responsesMedia.maxImageBytes = responses?["images"]?["maxBytes"]?.intValue ?? responsesMedia.maxImageBytes
-        responsesMedia.maxFileBytes = responses?["files"]?["maxBytes"]?.intValue ?? responsesMedia.maxFileBytes
+        responsesMedia.maxImageBytes = responses?["images"]?["maxBytes"]?.safeIntValue ?? responsesMedia.maxImageBytes
+        responsesMedia.maxFileBytes = responses?["files"]?["maxBytes"]?.safeIntValue ?? responsesMedia.maxFileBytes
         self.responsesMedia = responsesMedia
 
         // §3.5: 20 MiB for chat; responses also fit two of its largest file or image. An
         // explicit `maxBodyBytes` (reference config key) replaces the computed default.
-        chatMaxBody = chat?["maxBodyBytes"]?.intValue ?? 20 * CompatSettings.mebibyte
-        responsesMaxBody = responses?["maxBodyBytes"]?.intValue
+        chatMaxBody = chat?["maxBodyBytes"]?.safeIntValue ?? 20 * CompatSettings.mebibyte
+        responsesMaxBody = responses?["maxBodyBytes"]?.safeIntValue
             ?? max(20 * CompatSettings.mebibyte, 2 * responsesMedia.maxFileBytes, 2 * responsesMedia.maxImageBytes)
         agents = AgentDirectory(agents: sections?["agents"])
     }

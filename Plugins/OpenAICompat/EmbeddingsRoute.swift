@@ -20,9 +20,9 @@ struct EmbeddingsRoute: Sendable {
             let dimensions = try body.positiveInt("dimensions")
             let context = try RunContext(request: request, model: model, agents: instance.settings.agents)
 
-            let params = JSON.fields([
-                "agentId": .string(context.agentId), "input": .array(inputs.map(JSON.string)),
-                "model": context.modelOverride.map(JSON.string), "dimensions": dimensions.map(JSON.int),
+            let params = PluginJSON.fields([
+                "agentId": .string(context.agentId), "input": .array(inputs.map(PluginJSON.string)),
+                "model": context.modelOverride.map(PluginJSON.string), "dimensions": dimensions.map(PluginJSON.int),
             ])
             let stream = EventStream(responder: responder)
             let call = HostCall(host: instance.host, registry: instance.calls, requestId: request.id)
@@ -44,7 +44,7 @@ struct EmbeddingsRoute: Sendable {
     }
 
     /// A string or a non-empty string array within the count and length limits.
-    static func inputs(_ value: JSON?) throws(CompatError) -> [String] {
+    static func inputs(_ value: PluginJSON?) throws(CompatError) -> [String] {
         let texts: [String]
         switch value {
         case .string(let text)?:
@@ -62,17 +62,16 @@ struct EmbeddingsRoute: Sendable {
     }
 
     /// `{"object":"list","data":[…],"model":<request model>,"usage":{0,0}}`.
-    static func answer(_ result: JSON, model: String, base64: Bool) -> PluginResponse {
+    static func answer(_ result: PluginJSON, model: String, base64: Bool) -> PluginResponse {
         guard let vectors = result["vectors"]?.arrayValue else { return CompatError.internalError.response }
-        let data: [JSON] = vectors.enumerated().map { index, vector in
+        let data: [PluginJSON] = vectors.enumerated().map { index, vector in
             let values = (vector.arrayValue ?? []).map { $0.doubleValue ?? 0 }
-            let embedding: JSON = base64 ? .string(encode(values)) : .array(values.map { .number(Double(Float($0))) })
-            return .object([("object", .string("embedding")), ("index", .int(index)), ("embedding", embedding)])
+            let embedding: PluginJSON = base64 ? .string(encode(values)) : .array(values.map { .double(Double(Float($0))) })
+            return .object(["object": .string("embedding"), "index": .int(index), "embedding": embedding])
         }
-        let usage = JSON.object([("prompt_tokens", .int(0)), ("total_tokens", .int(0))])
-        return .json(200, JSON.object([("object", .string("list")), ("data", .array(data)), ("model", .string(model)), ("usage", usage)]).serialized)
+        let usage = PluginJSON.object(["prompt_tokens": .int(0), "total_tokens": .int(0)])
+        return .json(200, PluginJSON.object(["object": .string("list"), "data": .array(data), "model": .string(model), "usage": usage]))
     }
-
     /// Little-endian float32, base64.
     static func encode(_ values: [Double]) -> String {
         var bytes: [UInt8] = []
@@ -86,7 +85,7 @@ struct EmbeddingsRoute: Sendable {
 
     /// Caller problems (bad provider override, scope, no runtime) keep their status; any
     /// backend failure is `500 internal error` (§4.6).
-    static func failure(_ frame: JSON) -> CompatError {
+    static func failure(_ frame: PluginJSON) -> CompatError {
         let mapped = RunFailure.map(frame)
         return mapped.isRunFailure ? .internalError : mapped
     }

@@ -51,7 +51,7 @@ final class EventStream: Sendable {
     }
 
     /// `data: <json>\n\n`, optionally after an `event:` line.
-    func send(event: String? = nil, _ data: JSON) {
+    func send(event: String? = nil, _ data: PluginJSON) {
         write((event.map { "event: \($0)\n" } ?? "") + "data: \(data.serialized)\n\n")
     }
 

@@ -9,10 +9,10 @@ import Synchronization
 final class HostCall: Sendable {
     /// A decoded frame of the call.
     enum Frame: Sendable {
-        case event(JSON)
-        case result(JSON)
+        case event(PluginJSON)
+        case result(PluginJSON)
         /// `{"code","message","details"?}`.
-        case error(JSON)
+        case error(PluginJSON)
     }
 
     private struct State {
@@ -37,11 +37,11 @@ final class HostCall: Sendable {
     /// exactly once. When the host refuses to start the call (a stale request id: the client
     /// is already gone) or the call is cancelled, `onFrame` gets a synthetic `UNAVAILABLE`
     /// error instead of waiting for the host's.
-    func start(_ method: String, params: JSON, onFrame: @escaping @Sendable (Frame) -> Void) {
+    func start(_ method: String, params: PluginJSON, onFrame: @escaping @Sendable (Frame) -> Void) {
         state.withLock { $0.onFrame = onFrame }
         registry.insert(self, for: requestId)
         let callId = host.callMethod(method, paramsJSON: params.serialized, requestId: requestId) { [self] kind, text in
-            let json = (try? JSONParser.parse(text)) ?? .null
+            let json = (try? PluginJSON.parse(text)) ?? .null
             switch kind {
             case OC_FRAME_EVENT: deliver(.event(json))
             case OC_FRAME_RESULT: deliver(.result(json))
@@ -77,7 +77,7 @@ final class HostCall: Sendable {
     }
 
     private static func unavailable(_ message: String) -> Frame {
-        .error(.object([("code", .string("UNAVAILABLE")), ("message", .string(message))]))
+        .error(.object(["code": .string("UNAVAILABLE"), "message": .string(message)]))
     }
 
     /// Passes a frame on; after the first final frame nothing more goes out.

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// Inline media of a request (http.md §4.4 images, §4.5 files, §11 rule 5): only base64 data
 /// the client sent along is accepted. v1 has no guarded fetcher, so any URL the gateway would
 /// have to fetch (`http:`, `https:`, anything but `data:`) is refused. Value type.
@@ -31,8 +33,8 @@ struct InlineMedia: Sendable {
     var isImage: Bool { InlineMedia.imageTypes.contains(mimeType == "image/jpg" ? "image/jpeg" : mimeType) }
 
     /// The `images[]` entry of `internal.agent.run`.
-    var imageParam: JSON {
-        .object([("type", .string("image")), ("data", .string(base64)), ("mimeType", .string(mimeType))])
+    var imageParam: PluginJSON {
+        .object(["type": .string("image"), "data": .string(base64), "mimeType": .string(mimeType)])
     }
 
     /// Collects images under the request's limits; every problem is `error`.
@@ -55,6 +57,6 @@ struct InlineMedia: Sendable {
             images.append(media)
         }
 
-        var params: [JSON] { images.map(\.imageParam) }
+        var params: [PluginJSON] { images.map(\.imageParam) }
     }
 }

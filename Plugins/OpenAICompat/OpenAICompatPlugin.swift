@@ -30,12 +30,12 @@ enum OpenAICompatPlugin {
         setup.route("/v1/embeddings", surface: .trustedOperator, methods: [.post], requiredScope: "operator.write",
                     maxBodyBytes: UInt64(CompatSettings.embeddingsMaxBody), embeddings.handle)
         if settings.chatEnabled {
-            let chat = ChatCompletionsRoute(instance: instance)
+            let chat = RunRoute(instance: instance, endpoint: ChatCompletionsEndpoint(settings: settings))
             setup.route("/v1/chat/completions", surface: .trustedOperator, methods: [.post], requiredScope: "operator.write",
                         maxBodyBytes: UInt64(settings.chatMaxBody), chat.handle)
         }
         if settings.responsesEnabled {
-            let responses = ResponsesRoute(instance: instance)
+            let responses = RunRoute(instance: instance, endpoint: ResponsesEndpoint(settings: settings))
             setup.route("/v1/responses", surface: .trustedOperator, methods: [.post], requiredScope: "operator.write",
                         maxBodyBytes: UInt64(settings.responsesMaxBody), responses.handle)
         }

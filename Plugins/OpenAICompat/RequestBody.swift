@@ -4,24 +4,24 @@ import PluginKit
 /// failures read `<dotted.path>: <problem>`). Unknown keys are ignored everywhere (the
 /// endpoints are lenient). Value type.
 struct RequestBody {
-    let json: JSON
+    let json: PluginJSON
 
     /// The body as a JSON object, or `400` with the parser text / `Invalid request body`.
     init(_ request: PluginRequest) throws(CompatError) {
         do {
-            json = try JSONParser.parse(request.body)
+            json = try PluginJSON.parse(request.body)
         } catch {
             throw .invalid(error.message)
         }
         guard json.objectValue != nil else { throw .invalid("Invalid request body") }
     }
 
-    subscript(key: String) -> JSON? {
+    subscript(key: String) -> PluginJSON? {
         guard let value = json[key], !value.isNull else { return nil }
         return value
     }
 
-    static func typeName(_ value: JSON) -> String {
+    static func typeName(_ value: PluginJSON) -> String {
         switch value {
         case .null: "null"
         case .bool: "boolean"
@@ -49,7 +49,7 @@ struct RequestBody {
     func number(_ key: String, in range: ClosedRange<Double>) throws(CompatError) -> Double? {
         guard let value = self[key] else { return nil }
         guard let number = value.doubleValue, range.contains(number) else {
-            throw .invalid("`\(key)` must be between \(JSON.format(range.lowerBound)) and \(JSON.format(range.upperBound)).")
+            throw .invalid("`\(key)` must be between \(PluginJSON.double(range.lowerBound).serialized) and \(PluginJSON.double(range.upperBound).serialized).")
         }
         return number
     }
@@ -57,13 +57,19 @@ struct RequestBody {
     /// A positive safe integer, else `<key> must be a positive safe integer`.
     func positiveInt(_ key: String) throws(CompatError) -> Int? {
         guard let value = self[key] else { return nil }
-        guard let number = value.intValue, number > 0 else { throw .invalid("\(key) must be a positive safe integer") }
+        guard let number = value.safeIntValue, number > 0 else { throw .invalid("\(key) must be a positive safe integer") }
         return number
     }
 
     func int(_ key: String) throws(CompatError) -> Int? {
         guard let value = self[key] else { return nil }
-        guard let number = value.intValue else { throw .invalid("\(key): Expected integer, received \(RequestBody.typeName(value))") }
+        guard let number = value.safeIntValue else { throw .invalid("\(key): Expected integer, received \(RequestBody.typeName(value))") }
         return number
+    }
+
+    /// `temperature` (0–2) and `top_p` (0–1), which both endpoints accept, added to `params`.
+    func sampling(into params: inout PluginJSONObject) throws(CompatError) {
+        if let value = try number("temperature", in: 0...2) { params["temperature"] = .double(value) }
+        if let value = try number("top_p", in: 0...1) { params["topP"] = .double(value) }
     }
 }

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The shapes of one `/v1/responses` answer (http.md §4.5 "Resource"): the response object
 /// in each status and its output items. Value type.
 struct ResponsesOutput: Sendable {
@@ -9,41 +11,41 @@ struct ResponsesOutput: Sendable {
     let messageId = "msg_\(RequestIds.uuid())"
 
     /// The response object. `usage` zero while in progress.
-    func resource(status: String, output: [JSON], usage: RunResult.Usage? = nil, error: CompatError? = nil) -> JSON {
+    func resource(status: String, output: [PluginJSON], usage: RunResult.Usage? = nil, error: CompatError? = nil) -> PluginJSON {
         let usage = usage ?? RunResult.Usage(nil)
         return .fields([
             "id": .string(id), "object": .string("response"), "created_at": .int(createdAt), "status": .string(status),
             "model": .string(model), "output": .array(output),
-            "usage": .object([("input_tokens", .int(usage.input)), ("output_tokens", .int(usage.output)), ("total_tokens", .int(usage.total))]),
-            "incomplete_details": status == "incomplete" ? .object([("reason", .string("max_output_tokens"))]) : nil,
-            "error": error.map { .object([("code", .string($0.code ?? $0.type)), ("message", .string($0.message))]) },
+            "usage": .object(["input_tokens": .int(usage.input), "output_tokens": .int(usage.output), "total_tokens": .int(usage.total)]),
+            "incomplete_details": status == "incomplete" ? .object(["reason": .string("max_output_tokens")]) : nil,
+            "error": error.map { .object(["code": .string($0.code ?? $0.type), "message": .string($0.message)]) },
         ])
     }
 
     /// The finished resource for a run: `completed`, or `incomplete` at the token limit.
-    func finished(_ result: RunResult, output: [JSON]) -> JSON {
+    func finished(_ result: RunResult, output: [PluginJSON]) -> PluginJSON {
         resource(status: result.hitTokenLimit ? "incomplete" : "completed", output: output, usage: result.usage)
     }
 
     /// `output_text` content part.
-    static func textPart(_ text: String) -> JSON {
-        .object([("type", .string("output_text")), ("text", .string(text))])
+    static func textPart(_ text: String) -> PluginJSON {
+        .object(["type": .string("output_text"), "text": .string(text)])
     }
 
     /// The assistant message item; `phase` is omitted while in progress.
-    func message(text: String?, phase: String?, status: String) -> JSON {
+    func message(text: String?, phase: String?, status: String) -> PluginJSON {
         .fields([
             "type": .string("message"), "id": .string(messageId), "role": .string("assistant"),
             "content": .array(text.map { [ResponsesOutput.textPart($0)] } ?? []),
-            "phase": phase.map(JSON.string), "status": .string(status),
+            "phase": phase.map(PluginJSON.string), "status": .string(status),
         ])
     }
 
     /// One `function_call` item per pending client tool call.
-    static func functionCall(_ call: RunResult.ToolCall, itemId: String, arguments: String, status: String) -> JSON {
+    static func functionCall(_ call: RunResult.ToolCall, itemId: String, arguments: String, status: String) -> PluginJSON {
         .object([
-            ("type", .string("function_call")), ("id", .string(itemId)), ("call_id", .string(call.id)),
-            ("name", .string(call.name)), ("arguments", .string(arguments)), ("status", .string(status)),
+            "type": .string("function_call"), "id": .string(itemId), "call_id": .string(call.id),
+            "name": .string(call.name), "arguments": .string(arguments), "status": .string(status),
         ])
     }
 
@@ -54,8 +56,8 @@ struct ResponsesOutput: Sendable {
 
     /// Non-stream output: the message (a commentary message only when non-empty), then the
     /// function calls.
-    func items(_ result: RunResult) -> [JSON] {
-        var out: [JSON] = []
+    func items(_ result: RunResult) -> [PluginJSON] {
+        var out: [PluginJSON] = []
         if result.hasToolCalls {
             if !result.text.isEmpty { out.append(message(text: result.text, phase: "commentary", status: "completed")) }
         } else {

@@ -1,17 +1,12 @@
+import PluginKit
+
 /// A validated `POST /v1/responses` body (http.md §4.5) and the prompt it becomes: system =
 /// system/developer items + `instructions` + the tool-choice line + text files; the last
 /// user or `function_call_output` item is the current message, earlier items a history
 /// block; media only from the active user message. Value type.
 struct ResponsesRequest {
-    let model: String
-    let stream: Bool
-    let user: String?
+    let input: RunInput
     let previousResponseId: String?
-    let tools: ClientTools
-    let streamParams: [(key: String, value: JSON)]
-    let systemPrompt: String
-    let message: String
-    let images: [JSON]
 
     static let missingUser = CompatError.invalid("Missing user message in `input`.")
     static let invalidMedia = CompatError.invalid("invalid request")
@@ -20,23 +15,20 @@ struct ResponsesRequest {
 
     init(_ body: RequestBody, media: CompatSettings.MediaLimits) throws(CompatError) {
         guard let model = try body.string("model") else { throw .invalid("Missing `model`.") }
-        self.model = model
-        stream = try body.bool("stream") ?? false
-        user = try body.string("user")
+        let stream = try body.bool("stream") ?? false
+        let user = try body.string("user")
         previousResponseId = try body.string("previous_response_id")
-        tools = try ClientTools(tools: body["tools"], choice: body["tool_choice"]) { _ in .invalid("invalid tool configuration") }
-        var params: [(key: String, value: JSON)] = []
-        if let value = try body.positiveInt("max_output_tokens") { params.append(("maxTokens", .int(value))) }
-        if let value = try body.number("temperature", in: 0...2) { params.append(("temperature", .number(value))) }
-        if let value = try body.number("top_p", in: 0...1) { params.append(("topP", .number(value))) }
-        streamParams = params
+        let tools = try ClientTools(tools: body["tools"], choice: body["tool_choice"]) { _ in .invalid("invalid tool configuration") }
+        var streamParams = PluginJSONObject()
+        if let value = try body.positiveInt("max_output_tokens") { streamParams["maxTokens"] = .int(value) }
+        try body.sampling(into: &streamParams)
         if let metadata = body["metadata"], metadata.objectValue?.allSatisfy({ $0.value.stringValue != nil }) != true {
             throw .invalid("metadata: Expected a map of strings")
         }
 
-        let items: [JSON]
+        let items: [PluginJSON]
         switch body["input"] {
-        case .string(let text)?: items = [.object([("type", .string("message")), ("role", .string("user")), ("content", .string(text))])]
+        case .string(let text)?: items = [.object(["type": .string("message"), "role": .string("user"), "content": .string(text)])]
         case .array(let list)?: items = list
         case nil: throw ResponsesRequest.missingUser
         default: throw .invalid("input: Expected string or array")
@@ -53,11 +45,12 @@ struct ResponsesRequest {
             case .file(let file, let name): files.append(try ResponsesRequest.fileContext(file, name: name, limits: media))
             }
         }
-        self.images = images.params
-        message = transcript.conversation.prompt(current: current, hasImages: !images.images.isEmpty)
         let instructions = try body.string("instructions")
-        systemPrompt = (transcript.system + [instructions, tools.instruction].compactMap { $0 } + files)
+        let systemPrompt = (transcript.system + [instructions, tools.instruction].compactMap { $0 } + files)
             .filter { !$0.isEmpty }.joined(separator: "\n\n")
+        input = RunInput(
+            model: model, stream: stream, user: user, tools: tools, streamParams: streamParams, systemPrompt: systemPrompt,
+            message: transcript.conversation.prompt(current: current, hasImages: !images.images.isEmpty), images: images.params)
     }
 
     /// A text file wrapped in untrusted-content markers; other types are refused (PDF is LATER).

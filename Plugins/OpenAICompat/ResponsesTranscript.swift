@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The `input` items of a responses request as a `Conversation`, with system text and the
 /// media of each user message aside. Value type.
 struct ResponsesTranscript {
@@ -10,7 +12,7 @@ struct ResponsesTranscript {
     private(set) var conversation = Conversation()
     private var mediaByEntry: [Int: [Media]] = [:]
 
-    mutating func add(_ item: JSON, index: Int) throws(CompatError) {
+    mutating func add(_ item: PluginJSON, index: Int) throws(CompatError) {
         // An item with `role` and no `type` is a message (OpenAI short form).
         let type = item["type"]?.stringValue ?? (item["role"] != nil ? "message" : nil)
         switch type {
@@ -31,7 +33,7 @@ struct ResponsesTranscript {
         }
     }
 
-    private mutating func addMessage(_ item: JSON, index: Int) throws(CompatError) {
+    private mutating func addMessage(_ item: PluginJSON, index: Int) throws(CompatError) {
         let role = item["role"]?.stringValue
         var texts: [String] = []
         var media: [Media] = []
@@ -71,7 +73,7 @@ struct ResponsesTranscript {
     }
 
     /// `input_image{source}` or `input_image{image_url}`; any URL is refused (§11 rule 5).
-    private static func image(_ part: JSON) throws(CompatError) -> InlineMedia? {
+    private static func image(_ part: PluginJSON) throws(CompatError) -> InlineMedia? {
         if let source = part["source"] { return try inline(source) }
         guard let url = part["image_url"]?.stringValue ?? part["image_url"]?["url"]?.stringValue else { throw ResponsesRequest.invalidMedia }
         guard let media = InlineMedia(dataURI: url) else { throw ResponsesRequest.invalidMedia }
@@ -79,7 +81,7 @@ struct ResponsesTranscript {
     }
 
     /// `input_file{source}` or OpenAI's `input_file{file_data,filename}`.
-    private static func file(_ part: JSON) throws(CompatError) -> Media {
+    private static func file(_ part: PluginJSON) throws(CompatError) -> Media {
         let name = part["filename"]?.stringValue ?? part["source"]?["filename"]?.stringValue
         if let source = part["source"], let media = try inline(source) { return .file(media, name: name) }
         guard let data = part["file_data"]?.stringValue, let media = InlineMedia(dataURI: data) else { throw ResponsesRequest.invalidMedia }
@@ -87,7 +89,7 @@ struct ResponsesTranscript {
     }
 
     /// `source` = `{type:"base64",media_type,data}`; `{type:"url"}` and anything else is refused.
-    private static func inline(_ source: JSON) throws(CompatError) -> InlineMedia? {
+    private static func inline(_ source: PluginJSON) throws(CompatError) -> InlineMedia? {
         guard source["type"]?.stringValue == "base64", let type = source["media_type"]?.stringValue, let data = source["data"]?.stringValue,
               let media = InlineMedia(mimeType: type, base64: data)
         else { throw ResponsesRequest.invalidMedia }

@@ -1,19 +1,21 @@
+import PluginKit
+
 /// Maps a failed host call (`{"code","message","details":{"reason","status","code"?}}`) to
 /// the OpenAI error the client sees: the failover table of http.md §4.4, then the protocol
 /// codes of the host itself (validation, scope, no runtime). Stateless.
 enum RunFailure {
-    static func map(_ frame: JSON) -> CompatError {
+    static func map(_ frame: PluginJSON) -> CompatError {
         var error = classify(frame)
         error.isRunFailure = !["INVALID_REQUEST", "FORBIDDEN", "MISSING_SCOPE"].contains(frame["code"]?.stringValue ?? "")
             || frame["details"]?["reason"] != nil
         return error
     }
 
-    private static func classify(_ frame: JSON) -> CompatError {
+    private static func classify(_ frame: PluginJSON) -> CompatError {
         let code = frame["code"]?.stringValue ?? ""
         let message = frame["message"]?.stringValue ?? ""
         let details = frame["details"]
-        let upstream = details?["status"]?.intValue.flatMap { (100...599).contains($0) ? UInt16($0) : nil }
+        let upstream = details?["status"]?.safeIntValue.flatMap { (100...599).contains($0) ? UInt16($0) : nil }
         let upstreamCode = details?["code"]?.stringValue ?? details?["upstreamCode"]?.stringValue
         let upstream4xx = upstream.map { (400..<500).contains($0) } ?? false
 

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The final frame of `internal.agent.run` (plugin-abi.md §5.6, http.md §5.1):
 /// `{payloads:[{text}], meta:{stopReason, pendingToolCalls:[{id,name,arguments}], usage}}`.
 /// Value type.
@@ -15,10 +17,10 @@ struct RunResult: Sendable {
         var total = 0
 
         /// The runtime's `{input, output, total}` (unknown counts 0).
-        init(_ json: JSON?) {
-            input = json?["input"]?.intValue ?? 0
-            output = json?["output"]?.intValue ?? 0
-            total = json?["total"]?.intValue ?? input + output
+        init(_ json: PluginJSON?) {
+            input = json?["input"]?.safeIntValue ?? 0
+            output = json?["output"]?.safeIntValue ?? 0
+            total = json?["total"]?.safeIntValue ?? input + output
         }
     }
 
@@ -27,7 +29,7 @@ struct RunResult: Sendable {
     let toolCalls: [ToolCall]
     let usage: Usage
 
-    init(_ json: JSON) {
+    init(_ json: PluginJSON) {
         let texts = (json["payloads"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
         text = texts.filter { !$0.isEmpty }.joined(separator: "\n\n")
         let meta = json["meta"]

@@ -19,16 +19,16 @@ public struct PluginResponse: Sendable {
 
     /// `application/json; charset=utf-8` with already serialized JSON.
     public static func json(_ status: UInt16, _ json: String) -> PluginResponse {
-        PluginResponse(status: status, headers: [("content-type", "application/json; charset=utf-8"), ("cache-control", "no-store")], body: Array(json.utf8))
+        PluginResponse(status: status, headers: jsonHeaders, body: Array(json.utf8))
     }
 
     /// `application/json; charset=utf-8` (`Cache-Control: no-store`) with `value` serialized,
     /// plus `headers`.
     public static func json(_ status: UInt16, _ value: PluginJSON, headers: [(String, String)] = []) -> PluginResponse {
-        var response = json(status, value.serialized)
-        response.headers += headers
-        return response
+        PluginResponse(status: status, headers: jsonHeaders + headers, body: value.serializedBytes)
     }
+
+    private static let jsonHeaders = [("content-type", "application/json; charset=utf-8"), ("cache-control", "no-store")]
 
     /// Fills a C response whose memory is a retained box freed by `release` (called by the
     /// host exactly once).
