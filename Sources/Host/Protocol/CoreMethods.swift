@@ -86,8 +86,13 @@ struct CoreMethods {
             "recent": .array(rows.prefix(5).map { ["key": .string($0.key), "updatedAt": .number(Double($0.updatedAt))] }),
         ]
         result["channels"] = []
-        result["plugins"] = .array(env.plugins().map {
-            ["id": .string($0.id), "version": .string($0.version), "loaded": .bool($0.state == .active)]
+        result["plugins"] = .array(env.plugins().map { plugin in
+            var row: JSONObject = [
+                "id": .string(plugin.id), "version": .string(plugin.version), "loaded": .bool(plugin.state == .active),
+                "state": .string(plugin.state.rawValue),
+            ]
+            if let reason = plugin.reason { row["reason"] = .string(reason) }
+            return .object(row)
         })
         if request.caller.scopes.contains(.admin) {
             result["configPath"] = .string(env.configPath)

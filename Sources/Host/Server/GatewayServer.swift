@@ -252,10 +252,10 @@ public final class GatewayServer: Sendable {
 
     /// Watches the config file. It runs in every reload mode: mode `off` still validates and
     /// logs edits (cli-config §6); the reload path decides what to apply.
-    private func startConfigWatcher(services: GatewayServices) -> ConfigWatcher? {
+    private func startConfigWatcher(services: GatewayServices) -> FileWatcher? {
         let snapshot = current
         let files = [snapshot.config.path] + snapshot.config.includedFiles
-        return ConfigWatcher(files: files, debounceMs: snapshot.settings.reload.debounceMs) { [self] in
+        return FileWatcher(files: files, debounceMs: snapshot.settings.reload.debounceMs, label: "openclaw.config-watch") { [self] _ in
             submit(.reload(.fileChanged))
         }
     }

@@ -1,0 +1,143 @@
+#define _GNU_SOURCE
+#include "crash_marker.h"
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* initial-exec: the shim is linked into the executable, so the TLS slot is a fixed offset
+ * from the thread pointer (no __tls_get_addr on the plugin call path). volatile: the signal
+ * handler on the same thread must see the value stored before the plugin was entered. */
+static __attribute__((tls_model("initial-exec"))) _Thread_local const char *volatile current_plugin;
+static __attribute__((tls_model("initial-exec"))) _Thread_local int altstack_checked;
+
+static volatile int record_fd = -1;
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
+#define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
+static struct sigaction previous_actions[FATAL_COUNT];
+
+static pthread_key_t altstack_key;
+static pthread_once_t altstack_once = PTHREAD_ONCE_INIT;
+enum { ALTSTACK_SIZE = 64 * 1024 };
+
+static void free_altstack(void *memory) {
+    stack_t off = { .ss_flags = SS_DISABLE };
+    sigaltstack(&off, NULL);
+    free(memory);
+}
+
+static void make_altstack_key(void) { pthread_key_create(&altstack_key, free_altstack); }
+
+/* A handler for a stack overflow needs a stack of its own; threads that already have one
+ * (the Swift runtime gives the main thread one) keep it. */
+static void ensure_altstack(void) {
+    altstack_checked = 1;
+    stack_t existing;
+    if (sigaltstack(NULL, &existing) == 0 && !(existing.ss_flags & SS_DISABLE)) return;
+    pthread_once(&altstack_once, make_altstack_key);
+    void *memory = malloc(ALTSTACK_SIZE);
+    if (!memory) return;
+    stack_t stack = { .ss_sp = memory, .ss_size = ALTSTACK_SIZE, .ss_flags = 0 };
+    if (sigaltstack(&stack, NULL) != 0 || pthread_setspecific(altstack_key, memory) != 0) {
+        free_altstack(memory);
+    }
+}
+
+const char *oc_crash_marker_enter(const char *id) {
+    const char *previous = current_plugin;
+    if (__builtin_expect(!altstack_checked, 0)) ensure_altstack();
+    current_plugin = id;
+    return previous;
+}
+
+void oc_crash_marker_leave(const char *previous) { current_plugin = previous; }
+
+const char *oc_crash_marker_current(void) { return current_plugin; }
+
+static const char *signal_name(int signo) {
+    switch (signo) {
+    case 0: return "exit";
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGTRAP: return "SIGTRAP";
+    case SIGABRT: return "SIGABRT";
+    case SIGFPE: return "SIGFPE";
+    default: return "signal";
+    }
+}
+
+/* Async-signal-safe: no stdio, no allocation. */
+static size_t append_text(char *buffer, size_t at, const char *text) {
+    while (*text) buffer[at++] = *text++;
+    return at;
+}
+
+size_t oc_crash_marker_format(char *buffer, size_t cap, const char *id, int signo, int64_t time_ms) {
+    if (cap < 256) return 0;
+    size_t at = append_text(buffer, 0, "{\"plugin\":\"");
+    for (size_t i = 0, kept = 0; id && id[i] && kept < 128; i++) {
+        char c = id[i];
+        int safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                   || c == '.' || c == '/';
+        if (safe) { buffer[at++] = c; kept++; }
+    }
+    at = append_text(buffer, at, "\",\"signal\":\"");
+    at = append_text(buffer, at, signal_name(signo));
+    at = append_text(buffer, at, "\",\"timeMs\":");
+    char digits[24];
+    size_t n = 0;
+    uint64_t value = time_ms < 0 ? 0 : (uint64_t)time_ms;
+    do { digits[n++] = (char)('0' + value % 10); value /= 10; } while (value);
+    while (n) buffer[at++] = digits[--n];
+    at = append_text(buffer, at, "}\n");
+    return at;
+}
+
+static void write_record(int signo) {
+    const char *id = current_plugin;
+    int fd = record_fd;
+    if (!id || fd < 0) return;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    char line[256];
+    size_t length = oc_crash_marker_format(line, sizeof line, id, signo, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    ssize_t written;
+    do { written = write(fd, line, length); } while (written < 0 && errno == EINTR);
+}
+
+static void on_fatal_signal(int signo, siginfo_t *info, void *context) {
+    (void)info; (void)context;
+    int saved_errno = errno;
+    write_record(signo);
+    /* Hand the signal to whatever handled it before us (the default action, or the Swift
+     * runtime's backtracer), re-raised so it is delivered once this handler returns; a fault
+     * that is not re-raised repeats at the faulting instruction anyway. */
+    for (size_t i = 0; i < FATAL_COUNT; i++) {
+        if (fatal_signals[i] == signo) sigaction(signo, &previous_actions[i], NULL);
+    }
+    raise(signo);
+    errno = saved_errno;
+}
+
+static void on_exit_hook(void) { write_record(0); }
+
+int oc_crash_marker_install(int fd) {
+    static int installed;
+    record_fd = fd;
+    if (installed) return 0;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_fatal_signal;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < FATAL_COUNT; i++) {
+        if (sigaction(fatal_signals[i], &action, &previous_actions[i]) != 0) return -1;
+    }
+    atexit(on_exit_hook);
+    installed = 1;
+    return 0;
+}
