@@ -97,33 +97,63 @@ size_t oc_crash_marker_format(char *buffer, size_t cap, const char *id, int sign
     return at;
 }
 
-static void write_record(int signo) {
+/* Returns whether a plugin was current (a record was due). */
+static int write_record(int signo) {
     const char *id = current_plugin;
     int fd = record_fd;
-    if (!id || fd < 0) return;
+    if (!id) return 0;
+    if (fd < 0) return 1;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     char line[256];
     size_t length = oc_crash_marker_format(line, sizeof line, id, signo, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     ssize_t written;
     do { written = write(fd, line, length); } while (written < 0 && errno == EINTR);
+    return 1;
+}
+
+static void set_default(int signo) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    sigaction(signo, &action, NULL);
+}
+
+/* Does what would have happened without us: restores the action found at install time (the
+ * default, or the Swift runtime's backtracer) and runs it with the original siginfo and
+ * context. A default action is re-raised: the signal is blocked in this handler, so it is
+ * delivered, and kills, once the handler returns. */
+static void pass_on(int signo, siginfo_t *info, void *context) {
+    struct sigaction previous;
+    memset(&previous, 0, sizeof previous);
+    previous.sa_handler = SIG_DFL;
+    for (size_t i = 0; i < FATAL_COUNT; i++) {
+        if (fatal_signals[i] == signo) previous = previous_actions[i];
+    }
+    sigaction(signo, &previous, NULL);
+    if (previous.sa_handler == SIG_DFL) {
+        raise(signo);
+    } else if (previous.sa_handler != SIG_IGN) {
+        if (previous.sa_flags & SA_SIGINFO) previous.sa_sigaction(signo, info, context);
+        else previous.sa_handler(signo);
+    }
 }
 
 static void on_fatal_signal(int signo, siginfo_t *info, void *context) {
-    (void)info; (void)context;
     int saved_errno = errno;
-    write_record(signo);
-    /* Hand the signal to whatever handled it before us (the default action, or the Swift
-     * runtime's backtracer), re-raised so it is delivered once this handler returns; a fault
-     * that is not re-raised repeats at the faulting instruction anyway. */
-    for (size_t i = 0; i < FATAL_COUNT; i++) {
-        if (fatal_signals[i] == signo) sigaction(signo, &previous_actions[i], NULL);
+    int in_plugin = write_record(signo);
+    pass_on(signo, info, context);
+    if (in_plugin) {
+        /* A plugin crash must end the process (plugin-abi §7.3) even when an earlier handler
+         * returns for a signal that will not repeat (raise, kill, abort's first raise). */
+        set_default(signo);
+        raise(signo);
     }
-    raise(signo);
     errno = saved_errno;
 }
 
-static void on_exit_hook(void) { write_record(0); }
+static void on_exit_hook(void) { (void)write_record(0); }
 
 int oc_crash_marker_install(int fd) {
     static int installed;

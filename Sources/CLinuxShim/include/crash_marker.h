@@ -1,10 +1,12 @@
 /* Plugin crash marker (plugin-abi.md §7.3). The host stores the id of the plugin the calling
  * thread is executing in a C thread-local before every call into plugin code and clears it
  * after. A fatal-signal handler (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE) and an
- * atexit hook append one JSON line for that id to a file descriptor opened at startup, then
- * the crash proceeds as if the handler were not there. Crashes outside plugin calls write
- * nothing. Only async-signal-safe calls (write, clock_gettime, sigaction, raise) run in the
- * handler. */
+ * atexit hook append one JSON line for that id to a file descriptor opened at startup. The
+ * signal then goes to whatever handled it before (the default action, or the Swift runtime's
+ * backtracer, called with the original siginfo), and after a plugin crash the default action
+ * is re-raised so the process surely dies. Crashes outside plugin calls write nothing and are
+ * handled exactly as without this handler. Only async-signal-safe calls (write,
+ * clock_gettime, sigaction, raise) run in the handler. */
 #ifndef OPENCLAW_CRASH_MARKER_H
 #define OPENCLAW_CRASH_MARKER_H
 #include <stddef.h>
