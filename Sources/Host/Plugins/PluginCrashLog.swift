@@ -43,6 +43,8 @@ final class PluginCrashLog: Sendable {
         try ConfigFileSystem.createDirectories(stateDir)
         fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileSystemError(path: path, code: errno) }
+        // Like every file the gateway keeps in the state dir: owner only, whoever created it.
+        fchmod(fd, 0o600)
         let kept = PluginCrashLog.prune(PluginCrashLog.parse(try ConfigFileSystem.readFile(path)), nowMs: nowMs)
         records = Mutex(kept)
         rewrite(kept)
