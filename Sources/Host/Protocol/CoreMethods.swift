@@ -65,7 +65,8 @@ struct CoreMethods {
         return .object(row)
     }
 
-    /// `status` (§12.2, shape chosen by the spec); paths only for admin callers.
+    /// `status` (§12.2, shape chosen by the spec); paths only for admin callers. Plugin rows add
+    /// `state` and, when known, `reason` (e.g. `crashed`, plugin-abi §7.3) to `{id, version, loaded}`.
     private static func status(_ gateway: GatewayProtocol, _ request: MethodRequest) throws -> JSONValue {
         let env = gateway.environment
         let settings = env.settings()
