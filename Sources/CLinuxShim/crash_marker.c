@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "crash_marker.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,7 +16,14 @@
 static __attribute__((tls_model("initial-exec"))) _Thread_local const char *volatile current_plugin;
 static __attribute__((tls_model("initial-exec"))) _Thread_local int altstack_checked;
 
-static volatile int record_fd = -1;
+/* The record file is opened when a record is due, not held open: a descriptor kept for the
+ * life of the process would pin the state dir's filesystem (it could not be remounted
+ * read-only) and would miss a state dir that was moved. open(2) is async-signal-safe; a
+ * spare descriptor on /dev/null is given up first so a process out of descriptors (a
+ * leaking plugin) can still write its record. */
+static char record_path[PATH_MAX];
+static int record_armed;
+static int spare_fd = -1;
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE };
 #define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
 static struct sigaction previous_actions[FATAL_COUNT];
@@ -100,8 +109,12 @@ size_t oc_crash_marker_format(char *buffer, size_t cap, const char *id, int sign
 /* Returns whether a plugin was current (a record was due). */
 static int write_record(int signo) {
     const char *id = current_plugin;
-    int fd = record_fd;
     if (!id) return 0;
+    if (!record_armed) return 1;
+    int spare = __atomic_exchange_n(&spare_fd, -1, __ATOMIC_SEQ_CST);
+    if (spare >= 0) close(spare);
+    int fd;
+    do { fd = open(record_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600); } while (fd < 0 && errno == EINTR);
     if (fd < 0) return 1;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -109,6 +122,7 @@ static int write_record(int signo) {
     size_t length = oc_crash_marker_format(line, sizeof line, id, signo, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     ssize_t written;
     do { written = write(fd, line, length); } while (written < 0 && errno == EINTR);
+    close(fd);
     return 1;
 }
 
@@ -155,10 +169,17 @@ static void on_fatal_signal(int signo, siginfo_t *info, void *context) {
 
 static void on_exit_hook(void) { (void)write_record(0); }
 
-int oc_crash_marker_install(int fd) {
+int oc_crash_marker_install(const char *path) {
     static int installed;
-    record_fd = fd;
+    size_t length = strlen(path);
+    if (length >= sizeof record_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(record_path, path, length + 1);
+    record_armed = 1;
     if (installed) return 0;
+    spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fatal_signal;

@@ -76,6 +76,10 @@ final class PluginCrashLogTests: XCTestCase {
         var info = stat()
         XCTAssertEqual(stat(path, &info), 0)
         XCTAssertEqual(info.st_mode & 0o777, 0o600)
+        // Nothing left to remember: no file.
+        XCTAssertTrue(log.clear("once"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+        XCTAssertNil(try PluginCrashLog(stateDir: state, nowMs: now).crashLoop("loop"))
     }
 
     func testCallScopeMarksThreadAndNests() {

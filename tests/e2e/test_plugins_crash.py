@@ -166,7 +166,7 @@ def test_crash_loop_disables_plugin_until_reload(start_gateway, oc_env):
     # The operator's way back: reload clears the records and loads it in place.
     code, out, err = run_cli(["plugins", "reload", "crashy"], cli_env)
     assert (code, out.strip()) == (0, "reloaded crashy"), err
-    assert records(oc_env) == []
+    assert not (oc_env.state_dir / CRASH_LOG).exists()
     assert state_of(gw, "crashy")["state"] == "active"
     assert crashy(gw, "ok").text == "alive"
     assert gw.alive()
@@ -223,7 +223,6 @@ def test_gateway_crash_outside_plugins_writes_no_record(start_gateway, oc_env, s
     gw = start_gateway()
     assert gw.wait_ready()
     assert crashy(gw, "ok").text == "alive"
-    assert (oc_env.state_dir / CRASH_LOG).exists()
     os.kill(gw.pid, sig)
     # Handled as without the marker: by the Swift runtime's backtracer (which lets a process
     # survive a signal that was sent rather than caused by a fault) or the default action.

@@ -1,7 +1,8 @@
 /* Plugin crash marker (plugin-abi.md §7.3). The host stores the id of the plugin the calling
  * thread is executing in a C thread-local before every call into plugin code and clears it
  * after. A fatal-signal handler (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE) and an
- * atexit hook append one JSON line for that id to a file descriptor opened at startup. The
+ * atexit hook append one JSON line for that id to the record file (opened at that moment;
+ * see crash_marker.c for why it is not held open). The
  * signal then goes to whatever handled it before (the default action, or the Swift runtime's
  * backtracer, called with the original siginfo), and after a plugin crash the default action
  * is re-raised so the process surely dies. Crashes outside plugin calls write nothing and are
@@ -22,10 +23,10 @@ void oc_crash_marker_leave(const char *previous);
 /* The calling thread's current plugin id, or NULL. */
 const char *oc_crash_marker_current(void);
 
-/* Installs the handlers and the atexit hook once per process; records go to `fd` (opened
- * O_APPEND by the caller and never closed). A later call only replaces the descriptor.
- * Returns 0, or -1 with errno set when a sigaction failed. */
-int oc_crash_marker_install(int fd);
+/* Installs the handlers and the atexit hook once per process; records are appended to `path`
+ * (created 0600 when missing; its directory must exist). A later call only replaces the
+ * path. Returns 0, or -1 with errno set (path too long, or a sigaction failed). */
+int oc_crash_marker_install(const char *path);
 
 /* Formats the record the handler writes:
  *   {"plugin":"<id>","signal":"<SIGSEGV|…|exit>","timeMs":<unix ms>}\n

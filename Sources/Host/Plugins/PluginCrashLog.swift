@@ -3,7 +3,7 @@ import Glibc
 import Synchronization
 
 /// The crash records of plugin-abi.md §7.3, kept in `<stateDir>/plugin-crashes.jsonl`
-/// (mode 0600), one JSON line per crash:
+/// (mode 0600; absent while there is nothing to remember), one JSON line per crash:
 /// `{"plugin":"<id>","signal":"SIGSEGV|SIGBUS|SIGILL|SIGTRAP|SIGABRT|SIGFPE|exit","timeMs":<unix ms>}`.
 ///
 /// Lines are appended by the C shim's fatal-signal handler and `atexit` hook (`crash_marker.h`)
@@ -16,9 +16,10 @@ import Synchronization
 /// stays small: at startup only the pair that disabled a plugin, or records younger than the
 /// window, are kept.
 ///
-/// The descriptor the handler writes to is opened once and never replaced, so rewrites
-/// truncate and refill the same file instead of renaming over it. Thread-safe; blocking file
-/// I/O, so never on an event-loop thread.
+/// The handler opens the file by path when it writes (open(2) is async-signal-safe) rather
+/// than through a descriptor held for the life of the process, which would keep the state
+/// dir's filesystem busy; so the host rewrites the file atomically (temp + rename).
+/// Thread-safe; blocking file I/O, so never on an event-loop thread.
 final class PluginCrashLog: Sendable {
     struct Record: Sendable, Equatable {
         let plugin: String
@@ -33,34 +34,31 @@ final class PluginCrashLog: Sendable {
     static let reason = "crashed"
 
     let path: String
-    private let fd: Int32
     private let records: Mutex<[Record]>
 
-    /// Opens (creating it) `<stateDir>/plugin-crashes.jsonl`, reads the records, keeps those
-    /// that still matter at `nowMs` and rewrites the file with them.
+    /// Reads `<stateDir>/plugin-crashes.jsonl` (creating the state dir if needed), keeps the
+    /// records that still matter at `nowMs` and rewrites the file with them when that changed
+    /// anything. A missing file means no records; an unreadable one throws.
     init(stateDir: String, nowMs: Int = ProtocolClock.epochMs()) throws(FileSystemError) {
         path = "\(stateDir)/\(PluginCrashLog.fileName)"
         try ConfigFileSystem.createDirectories(stateDir)
-        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FileSystemError(path: path, code: errno) }
-        // Like every file the gateway keeps in the state dir: owner only, whoever created it.
-        fchmod(fd, 0o600)
-        let kept = PluginCrashLog.prune(PluginCrashLog.parse(try ConfigFileSystem.readFile(path)), nowMs: nowMs)
+        let bytes: [UInt8]
+        do {
+            bytes = try ConfigFileSystem.readFile(path)
+        } catch let error where error.isNotFound {
+            bytes = []
+        }
+        let kept = PluginCrashLog.prune(PluginCrashLog.parse(bytes), nowMs: nowMs)
         records = Mutex(kept)
-        rewrite(kept)
-    }
-
-    deinit {
-        close(fd)
+        // Pruning is housekeeping: a read-only state dir still gets the crash-loop decision.
+        if PluginCrashLog.text(kept) != bytes { try? store(kept) }
     }
 
     /// Points the shim's fatal-signal handler and `atexit` hook at this file (installing them on
-    /// the first call in the process). The gateway does this once at startup; the descriptor
-    /// then stays open for the life of the process.
-    func arm() {
-        // The handler may write to the descriptor until the process ends: never close it.
-        _ = Unmanaged.passRetained(self)
-        _ = oc_crash_marker_install(fd)
+    /// the first call in the process). The gateway does this once at startup, before any
+    /// plugin code runs.
+    func arm() throws(FileSystemError) {
+        guard oc_crash_marker_install(path) == 0 else { throw FileSystemError(path: path, code: errno) }
     }
 
     /// The records of `id` that put it in a crash loop, or nil when it may load.
@@ -70,13 +68,15 @@ final class PluginCrashLog: Sendable {
     }
 
     /// Forgets every record of `id` (the operator re-enabled it). Returns whether any existed.
+    /// When the file cannot be rewritten (read-only state dir) the records are only forgotten
+    /// in memory: the plugin loads now but starts disabled again after a restart.
     @discardableResult
     func clear(_ id: String) -> Bool {
         records.withLock { list in
             let kept = list.filter { $0.plugin != id }
             guard kept.count != list.count else { return false }
             list = kept
-            rewrite(kept)
+            try? store(kept)
             return true
         }
     }
@@ -129,14 +129,20 @@ final class PluginCrashLog: Sendable {
 
     // MARK: File
 
-    /// Replaces the contents through the handler's own descriptor (`O_APPEND` writes land
-    /// after the truncation). Failures only cost stale records, so they are ignored.
-    private func rewrite(_ kept: [Record]) {
-        let text = kept.map { record -> String in
+    /// The file contents for `records`, in the handler's own format.
+    private static func text(_ records: [Record]) -> [UInt8] {
+        Array(records.map { record -> String in
             let value: JSONValue = ["plugin": .string(record.plugin), "signal": .string(record.signal), "timeMs": .number(Double(record.timeMs))]
             return value.serialized() + "\n"
-        }.joined()
-        guard ftruncate(fd, 0) == 0 else { return }
-        try? ConfigFileSystem.writeAll(Array(text.utf8), to: fd, path: path)
+        }.joined().utf8)
+    }
+
+    /// Replaces the file atomically; no records, no file.
+    private func store(_ records: [Record]) throws(FileSystemError) {
+        guard !records.isEmpty else {
+            guard unlink(path) == 0 || errno == ENOENT else { throw FileSystemError(path: path, code: errno) }
+            return
+        }
+        try ConfigFileSystem.writeAtomically(PluginCrashLog.text(records), to: path)
     }
 }

@@ -109,7 +109,7 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
     private func openCrashLog(stateDir: String) -> PluginCrashLog? {
         do {
             let crashLog = try PluginCrashLog(stateDir: stateDir)
-            crashLog.arm()
+            try crashLog.arm()
             return crashLog
         } catch {
             server.log.warn("plugins", "plugin crash records unavailable: \(error.path): \(error)")
