@@ -179,6 +179,8 @@ public final class PluginManager: Sendable {
     /// for instances to drain and shut down, then removes the temp directory. C images are
     /// unloaded; Swift images stay mapped until the process exits.
     public func shutdown(timeoutMs: Int = 3_000) {
+        // A library rebuilt during the stop must not bring its plugin back.
+        watch.update([:]) { _ in }
         operation.withLock { _ in
             // Queued event deliveries (`gateway:shutdown`) reach the plugins before they retire.
             let delivered = DispatchGroup()

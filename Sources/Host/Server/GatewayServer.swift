@@ -150,6 +150,9 @@ public final class GatewayServer: Sendable {
             log.error("gateway", error.message)
             return 1
         }
+        // Before the first connection: an edit made as soon as /healthz answers must be seen
+        // (the reload it submits runs once the control loop below starts).
+        let watcher = startConfigWatcher(services: services)
 
         let group = EventLoopGroup()
         let gateway = http
@@ -177,7 +180,6 @@ public final class GatewayServer: Sendable {
         notifier.ready()
         log.info("gateway", "ready")
         startWatchdog(notifier, group: group)
-        let watcher = startConfigWatcher(services: services)
 
         var exitCode: Int32 = 0
         serving: while true {
