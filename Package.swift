@@ -24,7 +24,8 @@ let package = Package(
     targets: [
         // The public plugin contract: one C header, nothing else.
         .target(name: "PluginABI", path: "Sources/PluginABI"),
-        // epoll, accept4, eventfd, inotify: what Glibc's Swift module does not expose.
+        // epoll, accept4, eventfd, inotify: what Glibc's Swift module does not expose; plus the
+        // plugin crash marker (a C thread-local and a fatal-signal handler, plugin-abi §7.3).
         .target(name: "CLinuxShim", path: "Sources/CLinuxShim"),
         // The system libcrypto (OpenSSL 3) for SHA-1, SHA-256, HMAC and Ed25519.
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),

@@ -16,7 +16,7 @@ final class ConfigReloadTests: XCTestCase {
             ("gateway.tls.enabled", .restart), ("gateway.controlUi.basePath", .restart), ("gateway.controlUi.root", .restart),
             ("gateway.handshakeTimeoutMs", .restart), ("plugins.enabled", .restart), ("plugins.allow", .restart),
             ("plugins.load.paths", .restart), ("discovery.mdns", .restart),
-            ("plugins.watch", .restart), ("plugins.entries", .restart), ("secrets.other", .restart), ("gateway.allowRealIpFallback", .hot),
+            ("plugins.watch", .hot), ("plugins.entries", .restart), ("secrets.other", .restart), ("gateway.allowRealIpFallback", .hot),
             ("gateway.controlUi.allowInsecureAuth", .restart), ("brandNew", .restart),
         ]
         for (path, expected) in expectations { XCTAssertEqual(ConfigReloadPlanner.classify(path), expected, path) }

@@ -1,11 +1,12 @@
 /* Thin wrappers over Linux system calls that Glibc's Swift module does not import
  * (the same approach as swift-nio's CNIOLinux). Each wrapper is a direct pass-through;
- * no policy lives here. */
+ * no policy lives here. The one exception, the plugin crash marker, has its own header. */
 #ifndef OPENCLAW_LINUX_SHIM_H
 #define OPENCLAW_LINUX_SHIM_H
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include "crash_marker.h"
 
 /* epoll(7) */
 int oc_epoll_create(void);

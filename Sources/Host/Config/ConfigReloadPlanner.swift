@@ -59,6 +59,8 @@ public enum ConfigReloadPlanner {
             "gateway.http", "gateway.tools", "gateway.nodes", "channels", "agents", "models", "session", "messages",
             "hooks", "cron", "tools", "skills", "audio", "talk", "ui", "logging", "identity", "bindings",
             "secrets.providers",
+            // The plugin host starts or stops its library watcher in place.
+            "plugins.watch",
         ]
         for path in hot { table[path] = .hot }
         let restart = [

@@ -14,8 +14,9 @@ enum PluginHostAPI {
             },
             config_get: { ctx, path, sink, user in
                 guard let sink else { return OC_ERR_INVALID }
-                guard let value = PluginHostAPI.from(ctx).configValue(path.string) else { return OC_ERR_FORBIDDEN }
-                PluginFrameSink(callback: sink, user: user).send(OC_FRAME_RESULT, value)
+                let host = PluginHostAPI.from(ctx)
+                guard let value = host.configValue(path.string) else { return OC_ERR_FORBIDDEN }
+                PluginFrameSink(callback: sink, user: user, scope: host.callScope).send(OC_FRAME_RESULT, value)
                 return OC_OK
             },
             emit_event: { ctx, name, payload, scope in
@@ -23,9 +24,10 @@ enum PluginHostAPI {
             },
             call_method: { ctx, requestId, method, params, onFrame, user, callIdOut in
                 guard let onFrame else { return OC_ERR_INVALID }
-                return PluginHostAPI.from(ctx).call(
+                let host = PluginHostAPI.from(ctx)
+                return host.call(
                     requestId: requestId, method: method.string, params: params.bytes,
-                    sink: PluginFrameSink(callback: onFrame, user: user), callIdOut: callIdOut)
+                    sink: PluginFrameSink(callback: onFrame, user: user, scope: host.callScope), callIdOut: callIdOut)
             },
             cancel_call: { ctx, callId in
                 PluginHostAPI.from(ctx).cancel(callId: callId)

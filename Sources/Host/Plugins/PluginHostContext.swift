@@ -11,6 +11,8 @@ final class PluginHostContext: Sendable {
     let manifest: PluginManifest
     let bundled: Bool
     let services: any PluginHostServices
+    /// Marks the calling thread as inside this plugin for every call into its code.
+    let callScope: PluginCallScope
     /// The `oc_host_api` table handed to the plugin (allocated once, freed on unload).
     var api: UnsafePointer<oc_host_api> { UnsafePointer(table.value) }
     private let table: PluginUnchecked<UnsafeMutablePointer<oc_host_api>>
@@ -26,6 +28,7 @@ final class PluginHostContext: Sendable {
         self.manifest = manifest
         self.bundled = bundled
         self.services = services
+        callScope = PluginCallScope(pluginID: manifest.id)
         self.approvedGrants = Mutex(approvedGrants)
         let table = UnsafeMutablePointer<oc_host_api>.allocate(capacity: 1)
         let version = strdup(services.hostVersion)!
@@ -138,17 +141,19 @@ final class PluginHostContext: Sendable {
 final class PluginFrameSink: Sendable {
     private let callback: PluginUnchecked<oc_frame_cb>
     private let user: PluginContextPointer
+    private let scope: PluginCallScope
     private let serial = Mutex(())
 
-    init(callback: oc_frame_cb, user: UnsafeMutableRawPointer?) {
+    init(callback: oc_frame_cb, user: UnsafeMutableRawPointer?, scope: PluginCallScope) {
         self.callback = PluginUnchecked(value: callback)
         self.user = PluginContextPointer(pointer: user)
+        self.scope = scope
     }
 
     /// One frame: JSON text of `kind`.
     func send(_ kind: Int32, _ value: JSONValue) {
         serial.withLock { _ in
-            withOCString(value.serialized()) { callback.value(user.pointer, kind, $0) }
+            withOCString(value.serialized()) { text in scope.enter { callback.value(user.pointer, kind, text) } }
         }
     }
 

@@ -39,7 +39,8 @@ final class PluginImage: Sendable {
         }
         // The mapping outlives the name: unlink as soon as dlopen is done, success or not.
         defer { unlink(copy) }
-        guard let handle = dlopen(copy, RTLD_NOW | RTLD_LOCAL) else {
+        // dlopen and dlclose run the library's constructors and destructors: plugin code.
+        guard let handle = host.callScope.enter({ dlopen(copy, RTLD_NOW | RTLD_LOCAL) }) else {
             throw .dlopenFailed(id: id, dlerror().map { String(cString: $0) } ?? "unknown error")
         }
         let pinned = dlsym(handle, "swift_retain") != nil || manifest.runtime == .swift || !manifest.unloadable
@@ -47,14 +48,14 @@ final class PluginImage: Sendable {
             dlclose(extra)
         }
         func fail(_ error: PluginLoadError) -> PluginLoadError {
-            if !pinned { dlclose(handle) }
+            if !pinned { host.callScope.enter { _ = dlclose(handle) } }
             return error
         }
         guard let symbol = dlsym(handle, "openclaw_plugin_entry_v1") else { throw fail(.missingEntry(id: id)) }
         typealias Entry = @convention(c) (UnsafePointer<oc_host_api>?, UnsafeMutablePointer<oc_plugin>?, Int) -> Int32
         let entry = unsafeBitCast(symbol, to: Entry.self)
         var table = oc_plugin()
-        let code = entry(host.api, &table, MemoryLayout<oc_plugin>.size)
+        let code = host.callScope.enter { entry(host.api, &table, MemoryLayout<oc_plugin>.size) }
         guard code == OC_OK else { throw fail(.entryFailed(id: id, code: code)) }
         guard table.abi_version >> 16 == PluginABIVersion.major else { throw fail(.abiUnsupported(id: id, major: table.abi_version >> 16)) }
         guard Int(table.struct_size) >= PluginABIVersion.minimumPluginTableSize, table.init_instance != nil, table.shutdown != nil else {
@@ -99,7 +100,7 @@ final class PluginImage: Sendable {
             _ = Unmanaged.passRetained(host)
             return
         }
-        dlclose(handle.value)
+        host.callScope.enter { _ = dlclose(handle.value) }
         host.invalidate()
     }
 }

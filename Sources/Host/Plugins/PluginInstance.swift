@@ -42,6 +42,9 @@ final class PluginInstance: Sendable {
     /// The plugin's function table (copied from the image).
     var table: oc_plugin { image.table }
 
+    /// Wrap every call into the plugin's code in `callScope.enter` (crash attribution, §7.3).
+    var callScope: PluginCallScope { image.host.callScope }
+
     /// The reaper: one serial queue, so shutdowns never run on request threads or in parallel.
     static let reaper = DispatchQueue(label: "openclaw.plugins.reaper")
 
@@ -114,7 +117,7 @@ final class PluginInstance: Sendable {
 
     private func scheduleShutdown() {
         PluginInstance.reaper.async { [self] in
-            table.shutdown?(context.pointer)
+            callScope.enter { table.shutdown?(context.pointer) }
             image.instanceEnded()
         }
     }

@@ -6,7 +6,10 @@ import Synchronization
 /// The plugin platform's entry point: discovers, loads, re-initialises, reloads and retires
 /// plugins (plugin-abi.md §6), publishing their routes to the gateway and their methods to
 /// the shared registry. Load failures never stop the gateway: the plugin becomes `failed`
-/// with a §7.1 message and a previous instance, if any, keeps serving.
+/// with a §7.1 message and a previous instance, if any, keeps serving. A plugin that crashed
+/// the gateway twice within 10 minutes (`PluginCrashLog`) stays `disabled` with reason
+/// `crashed` until `plugins.reload {id}` or a config change disabling it clears its records.
+/// With `plugins.watch` on, changed library files are reloaded as by `plugins.reload`.
 ///
 /// Thread-safety: every public method may be called from any thread except an event-loop
 /// thread (they block on file I/O and plugin init); lifecycle operations are serialized.
@@ -14,16 +17,20 @@ public final class PluginManager: Sendable {
     private let services: any PluginHostServices
     private let discovery: PluginDiscovery
     private let tempDirectory: PluginTempDirectory
+    private let crashLog: PluginCrashLog?
+    private let watch = PluginLibraryWatch()
     /// Serializes lifecycle operations (load, re-init, reload, retire).
     private let operation = Mutex(())
     private let slots = Mutex<[(key: String, slot: PluginSlot)]>([])
     private let settings = Mutex(PluginSettings())
     private let ready = Atomic<Bool>(false)
 
-    public init(services: any PluginHostServices, discovery: PluginDiscovery, tempDirectory: PluginTempDirectory) {
+    /// `crashLog`: the records of earlier crashes (nil: crash loops are not tracked).
+    init(services: any PluginHostServices, discovery: PluginDiscovery, tempDirectory: PluginTempDirectory, crashLog: PluginCrashLog? = nil) {
         self.services = services
         self.discovery = discovery
         self.tempDirectory = tempDirectory
+        self.crashLog = crashLog
     }
 
     /// True once `loadAll` finished: every enabled plugin passed or failed init (readiness).
@@ -59,6 +66,7 @@ public final class PluginManager: Sendable {
             for unknown in current.entries.keys where lookup(unknown) == nil {
                 services.logger.warn("plugins", "plugins.entries.\(unknown): no such plugin")
             }
+            refreshWatch(current)
             ready.store(true, ordering: .releasing)
         }
         return list()
@@ -74,16 +82,20 @@ public final class PluginManager: Sendable {
             for (_, slot) in slots.withLock({ $0 }) where slot.withServing({ $0.manifest != nil }) {
                 apply(slot, config: config, settings: current, binaryReload: false)
             }
+            refreshWatch(current)
         }
     }
 
     /// Binary hot reload (plugin-abi.md §6.5): maps the library again (re-reading an external
-    /// manifest), inits the new copy, swaps it in and drains the old instance.
+    /// manifest), inits the new copy, swaps it in and drains the old instance. Also the
+    /// operator's way to re-enable a plugin disabled for crashing: its records are dropped.
     public func reload(id: String) throws(PluginLoadError) {
         let result: PluginLoadError? = operation.withLock { _ in
             guard let slot = lookup(id), slot.withServing({ $0.manifest != nil }) else {
                 return PluginLoadError("plugin \(id): not found")
             }
+            if crashLog?.clear(id) == true { services.logger.info("plugins", "plugin \(id): crash records cleared by reload") }
+            defer { refreshWatch(settings.withLock { $0 }) }
             let (bundled, directory, pinnedReloads, pinned) = slot.withServing { ($0.bundled, $0.directory, $0.pinnedReloads, $0.image?.pinned ?? false) }
             if pinned && pinnedReloads >= settings.withLock({ $0.maxPinnedReloads }) {
                 return PluginLoadError("plugin \(id): restart required (plugins.maxPinnedReloads reached)")
@@ -157,7 +169,7 @@ public final class PluginManager: Sendable {
                 guard instance.acquire() == .admitted else { return }
                 defer { instance.release() }
                 for handler in handlers {
-                    withOCString(name) { n in withOCString(text) { handler.handle.value(instance.context.pointer, n, $0) } }
+                    withOCString(name) { n in withOCString(text) { t in instance.callScope.enter { handler.handle.value(instance.context.pointer, n, t) } } }
                 }
             }
         }
@@ -167,6 +179,8 @@ public final class PluginManager: Sendable {
     /// for instances to drain and shut down, then removes the temp directory. C images are
     /// unloaded; Swift images stay mapped until the process exits.
     public func shutdown(timeoutMs: Int = 3_000) {
+        // A library rebuilt during the stop must not bring its plugin back.
+        watch.update([:]) { _ in }
         operation.withLock { _ in
             // Queued event deliveries (`gateway:shutdown`) reach the plugins before they retire.
             let delivered = DispatchGroup()
@@ -211,11 +225,18 @@ public final class PluginManager: Sendable {
         let enabled = settings.isEnabled(manifest, bundled: bundled, config: config)
         slot.withServing { $0.enabled = enabled }
         guard enabled else {
+            // Disabling is one of the operator's ways out of a crash loop (PluginCrashLog).
+            crashLog?.clear(manifest.id)
             if retire(slot, state: .disabled, drainTimeoutMs: settings.drainTimeoutMs) == nil {
                 // A failed plugin has only its 503 placeholders published.
                 services.removeRoutes(owner: slot.id)
                 slot.withServing { $0.state = .disabled }
             }
+            slot.withServing { if $0.reason == PluginCrashLog.reason { $0.reason = nil } }
+            return nil
+        }
+        if let crashes = crashLog?.crashLoop(manifest.id) {
+            quarantine(slot, crashes: crashes, drainTimeoutMs: settings.drainTimeoutMs)
             return nil
         }
         if let refusal = HooksActivationRule.refusal(pluginID: manifest.id, config: config, gatewaySecrets: services.gatewaySecrets()) {
@@ -298,7 +319,7 @@ public final class PluginManager: Sendable {
         let registrar = PluginRegistrar(manifest: manifest, config: config)
         var ctx: UnsafeMutableRawPointer?
         let code = withOCString(input.serialized()) { text in
-            registrar.withRegistrar { image.table.init_instance!(image.host.api, text, $0, &ctx) }
+            registrar.withRegistrar { reg in image.host.callScope.enter { image.table.init_instance!(image.host.api, text, reg, &ctx) } }
         }
         registrar.closed = true
         guard code == OC_OK else {
@@ -360,6 +381,49 @@ public final class PluginManager: Sendable {
         image?.supersede()
         services.logger.info("plugins", "plugin \(slot.id) \(state.rawValue)")
         return instance
+    }
+
+    /// Keeps a plugin in a crash loop unloaded: `disabled`, reason `crashed`, no routes.
+    private func quarantine(_ slot: PluginSlot, crashes: [PluginCrashLog.Record], drainTimeoutMs: Int) {
+        _ = retire(slot, state: .disabled, drainTimeoutMs: drainTimeoutMs)
+        services.removeRoutes(owner: slot.id)
+        let first = slot.withServing { s -> Bool in
+            defer {
+                s.state = .disabled
+                s.reason = PluginCrashLog.reason
+            }
+            return s.reason != PluginCrashLog.reason
+        }
+        guard first else { return }
+        let what = crashes.map { "\($0.signal) at \($0.timeMs)" }.joined(separator: ", ")
+        services.logger.error(
+            "plugins", "plugin \(slot.id) disabled: it crashed the gateway twice within 10 minutes (\(what)); "
+                + "after fixing it run `openclaw plugins reload \(slot.id)`")
+    }
+
+    /// `plugins.watch`: the library files of enabled, non-bundled plugins that are not held
+    /// back by a crash loop; none when the key is off.
+    private func refreshWatch(_ settings: PluginSettings) {
+        var libraries: [String: String] = [:]
+        if settings.watch {
+            for (_, slot) in slots.withLock({ $0 }) {
+                slot.withServing { s in
+                    guard let manifest = s.manifest, !s.bundled, s.enabled, s.reason != PluginCrashLog.reason else { return }
+                    libraries[manifest.libraryPath] = manifest.id
+                }
+            }
+        }
+        watch.update(libraries) { [weak self] id in self?.reloadOnWatch(id) }
+    }
+
+    /// A watched library changed: the `plugins.reload` path; a failure keeps the old instance.
+    private func reloadOnWatch(_ id: String) {
+        do throws(PluginLoadError) {
+            try reload(id: id)
+            services.logger.info("plugins", "plugins.watch: reloaded \(id)")
+        } catch {
+            services.logger.warn("plugins", "plugins.watch: reload of \(id) failed, previous instance kept: \(error.message)")
+        }
     }
 
     private func fail(_ slot: PluginSlot, _ error: PluginLoadError) -> PluginLoadError {

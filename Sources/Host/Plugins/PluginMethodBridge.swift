@@ -84,7 +84,7 @@ final class PluginMethodBridge: Sendable {
         let params = Array((request.params ?? .object(JSONObject())).serialized().utf8)
         let frame = PluginCallFrame(method: params, caller: PluginCallerInfo(method: request.caller))
         let pluginResponder = PluginResponder(requestId: requestId, instance: instance, frame: frame, sink: .method(responder))
-        let code = entry.handle.value(instance.context.pointer, frame.caller, requestId, frame.params, pluginResponder.pointer)
+        let code = instance.callScope.enter { entry.handle.value(instance.context.pointer, frame.caller, requestId, frame.params, pluginResponder.pointer) }
         if code < 0 {
             _ = pluginResponder.reply(ok: false, json: Array(ProtocolError.unavailable("plugin \(pluginID) failed (\(code))").json.serialized().utf8))
         }

@@ -79,7 +79,7 @@ final class PluginResponder: Sendable {
 
     /// `respond`: one complete HTTP response; released whether or not it is sent.
     func respond(_ response: UnsafeMutablePointer<oc_http_response>) -> Int32 {
-        let copy = HTTPResponse.consuming(response)
+        let copy = instance.callScope.enter { HTTPResponse.consuming(response) }
         guard case .http(let http) = sink, claimFinish(requireStreaming: false) else { return OC_ERR_CLOSED }
         // The copy holds everything the host needs, so the call's slot is freed before the
         // send: a keep-alive client's next request must not find it still counted.
@@ -155,7 +155,8 @@ final class PluginResponder: Sendable {
         guard notify, let onCancel = instance.table.on_cancel else { return }
         let ctx = instance.context
         let requestId = self.requestId
-        DispatchQueue.global().async { onCancel(ctx.pointer, requestId) }
+        let scope = instance.callScope
+        DispatchQueue.global().async { scope.enter { onCancel(ctx.pointer, requestId) } }
     }
 
     private func claimFinish(requireStreaming: Bool) -> Bool {

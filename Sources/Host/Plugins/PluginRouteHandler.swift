@@ -45,7 +45,7 @@ struct PluginRouteHandler: RouteHandler {
         var out = oc_http_response()
         out.struct_size = UInt32(MemoryLayout<oc_http_response>.size)
         let started = EventLoop.nowMs()
-        let code = entry.handle.value(instance.context.pointer, frame.request, responder.pointer, &out)
+        let code = instance.callScope.enter { entry.handle.value(instance.context.pointer, frame.request, responder.pointer, &out) }
         let elapsed = EventLoop.nowMs() &- started
         if elapsed > PluginRouteHandler.slowCallMs {
             instance.image.host.log(OC_LOG_WARN, "synchronous handler for \(entry.path) took \(elapsed) ms")
@@ -55,7 +55,7 @@ struct PluginRouteHandler: RouteHandler {
         case OC_DEFERRED:
             return .deferred
         case OC_OK:
-            let response = HTTPResponse.consuming(&out)
+            let response = instance.callScope.enter { HTTPResponse.consuming(&out) }
             // The plugin may have answered through the responder as well; the first answer wins.
             return responder.finishSynchronously() ? .respond(response) : .deferred
         case OC_PASS:

@@ -65,7 +65,8 @@ struct CoreMethods {
         return .object(row)
     }
 
-    /// `status` (§12.2, shape chosen by the spec); paths only for admin callers.
+    /// `status` (§12.2, shape chosen by the spec); paths only for admin callers. Plugin rows add
+    /// `state` and, when known, `reason` (e.g. `crashed`, plugin-abi §7.3) to `{id, version, loaded}`.
     private static func status(_ gateway: GatewayProtocol, _ request: MethodRequest) throws -> JSONValue {
         let env = gateway.environment
         let settings = env.settings()
@@ -86,8 +87,13 @@ struct CoreMethods {
             "recent": .array(rows.prefix(5).map { ["key": .string($0.key), "updatedAt": .number(Double($0.updatedAt))] }),
         ]
         result["channels"] = []
-        result["plugins"] = .array(env.plugins().map {
-            ["id": .string($0.id), "version": .string($0.version), "loaded": .bool($0.state == .active)]
+        result["plugins"] = .array(env.plugins().map { plugin in
+            var row: JSONObject = [
+                "id": .string(plugin.id), "version": .string(plugin.version), "loaded": .bool(plugin.state == .active),
+                "state": .string(plugin.state.rawValue),
+            ]
+            if let reason = plugin.reason { row["reason"] = .string(reason) }
+            return .object(row)
         })
         if request.caller.scopes.contains(.admin) {
             result["configPath"] = .string(env.configPath)

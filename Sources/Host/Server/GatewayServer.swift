@@ -150,6 +150,9 @@ public final class GatewayServer: Sendable {
             log.error("gateway", error.message)
             return 1
         }
+        // Before the first connection: an edit made as soon as /healthz answers must be seen
+        // (the reload it submits runs once the control loop below starts).
+        let watcher = startConfigWatcher(services: services)
 
         let group = EventLoopGroup()
         let gateway = http
@@ -177,7 +180,6 @@ public final class GatewayServer: Sendable {
         notifier.ready()
         log.info("gateway", "ready")
         startWatchdog(notifier, group: group)
-        let watcher = startConfigWatcher(services: services)
 
         var exitCode: Int32 = 0
         serving: while true {
@@ -252,10 +254,10 @@ public final class GatewayServer: Sendable {
 
     /// Watches the config file. It runs in every reload mode: mode `off` still validates and
     /// logs edits (cli-config §6); the reload path decides what to apply.
-    private func startConfigWatcher(services: GatewayServices) -> ConfigWatcher? {
+    private func startConfigWatcher(services: GatewayServices) -> FileWatcher? {
         let snapshot = current
         let files = [snapshot.config.path] + snapshot.config.includedFiles
-        return ConfigWatcher(files: files, debounceMs: snapshot.settings.reload.debounceMs) { [self] in
+        return FileWatcher(files: files, debounceMs: snapshot.settings.reload.debounceMs, label: "openclaw.config-watch") { [self] _ in
             submit(.reload(.fileChanged))
         }
     }

@@ -89,7 +89,9 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
             let bundled = BundledManifests.sources.compactMap { try? JSONParser.parse($0.json) }.map(PluginDiscovery.Bundled.init)
             let discovery = PluginDiscovery(
                 bundled: bundled, pluginsDirectory: server.environment["OPENCLAW_PLUGINS_DIR"], stateDirectory: stateDir)
-            let manager = PluginManager(services: self, discovery: discovery, tempDirectory: try PluginTempDirectory(environment: server.environment))
+            let manager = PluginManager(
+                services: self, discovery: discovery, tempDirectory: try PluginTempDirectory(environment: server.environment),
+                crashLog: openCrashLog(stateDir: stateDir))
             try manager.registerControlMethods()
             try ChannelStatusMethod(registry: gatewayProtocol.registry) { manager.channelProviders() }.register()
             pluginManager = manager
@@ -99,6 +101,19 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
             manager.deliverEvent("gateway:startup", payload: ["type": "gateway", "action": "startup", "timestamp": .number(Double(ProtocolClock.epochMs()))])
         } catch {
             log.error("plugins", "plugin platform unavailable: \(error)")
+        }
+    }
+
+    /// The plugin crash records (plugin-abi.md §7.3), armed before any plugin code runs; nil
+    /// (logged) when the state dir cannot hold them: plugins then load without the crash guard.
+    private func openCrashLog(stateDir: String) -> PluginCrashLog? {
+        do {
+            let crashLog = try PluginCrashLog(stateDir: stateDir)
+            try crashLog.arm()
+            return crashLog
+        } catch {
+            server.log.warn("plugins", "plugin crash records unavailable: \(error.path): \(error)")
+            return nil
         }
     }
 
