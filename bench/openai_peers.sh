@@ -10,7 +10,9 @@
 # The gateway's provider always asks the upstream for a stream (stream:true), so its upstream
 # is the stub's SSE base URL even for non-stream clients (it collects the deltas into one
 # JSON answer); the other clients get the stub's JSON for non-stream and its SSE for stream.
-# Requests carry a rotating `user` (64 sessions); the gateway appends each run to its transcript.
+# Requests carry a rotating `user` (64 sessions); the gateway appends each run to its transcript
+# and sends each session's recent history upstream, as much as the model's declared
+# `contextWindow` (2048 tokens, like a small local model) holds: the prompt stays bounded.
 #
 #   BENCH_DURATION=5s BENCH_SERIAL_DURATION=3s BENCH_LITELLM=1 bench/openai_peers.sh
 #   LITELLM_VERSION=1.106.12 LITELLM_VENV=~/.cache/openclaw-bench/litellm-venv
@@ -75,7 +77,7 @@ cfg="{\"gateway\":{\"mode\":\"local\",\"auth\":{\"token\":\"$BENCH_TOKEN\"},\"ht
 # 64 clients can hold more than the default 64 plugin calls in flight (503 + Retry-After): raise it.
 cfg="$cfg,\"plugins\":{\"entries\":{\"openai-compat\":{\"maxConcurrent\":256}}}"
 cfg="$cfg,\"logging\":{\"file\":\"$BENCH_WORK/gw-openai.log\"}"
-cfg="$cfg,\"models\":{\"providers\":{\"stub\":{\"baseUrl\":\"$stub/sse/v1\",\"apiKey\":\"stub-key\",\"api\":\"openai-completions\",\"timeoutSeconds\":30,\"models\":[{\"id\":\"fast\"}]}}}"
+cfg="$cfg,\"models\":{\"providers\":{\"stub\":{\"baseUrl\":\"$stub/sse/v1\",\"apiKey\":\"stub-key\",\"api\":\"openai-completions\",\"timeoutSeconds\":30,\"models\":[{\"id\":\"fast\",\"contextWindow\":2048}]}}}"
 cfg="$cfg,\"agents\":{\"defaults\":{\"model\":\"stub/fast\"},\"entries\":{\"main\":{\"default\":true}}}}"
 bench_gateway_start openai "$cfg"
 gw="http://127.0.0.1:$GW_PORT"

@@ -33,7 +33,7 @@ def port_accepts(port: int, timeout: float = 0.2) -> bool:
         return False
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool:
     """Poll predicate() until it is truthy or timeout seconds have passed."""
     deadline = time.monotonic() + timeout
     while True:

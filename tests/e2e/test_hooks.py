@@ -12,6 +12,7 @@ import time
 import httpx
 
 from conftest import TEST_TOKEN
+from oc_helpers import wait_until
 
 HOOK_TOKEN = "e2e-hook-token-fedcba9876543210"
 QUERY_TOKEN_TEXT = ("Hook token must be provided via Authorization: Bearer <token> or X-OpenClaw-Token header "
@@ -45,15 +46,6 @@ def plain(r, status, text):
 
 def plugin_state(gw, plugin="hooks"):
     return httpx.get(gw.url + "/readyz", timeout=5).json()["plugins"].get(plugin)
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return predicate()
 
 
 # --------------------------------------------------------------------------- disabled = absent
@@ -204,11 +196,11 @@ def test_success_resets_the_failure_count(start_gateway, oc_env):
 # --------------------------------------------------------------------------- host activation rule (§9.1)
 
 def assert_refused(gw, reason):
-    assert wait_for(lambda: plugin_state(gw) == "failed"), plugin_state(gw)
+    assert wait_until(lambda: plugin_state(gw) == "failed"), plugin_state(gw)
     for headers in (bearer(), gw.auth_headers(), {}):
         r = post(gw, "/hooks/wake", {"text": "x"}, headers)
         assert r.status_code == 503 and r.text == "Service Unavailable", (headers, r.status_code, r.text)
-    assert wait_for(lambda: reason in gw.log_text()), gw.log_text()[-2000:]
+    assert wait_until(lambda: reason in gw.log_text()), gw.log_text()[-2000:]
     line = next(ln for ln in gw.log_text().splitlines() if reason in ln)
     assert '"level":"error"' in line.replace(" ", ""), line
     # The rest of the gateway keeps serving.
@@ -254,7 +246,7 @@ def test_rotating_the_gateway_token_onto_the_hooks_token_retires_the_plugin(star
     # A distinct token again brings it back, still without a restart.
     oc_env.write_config(hooks_config(oc_env, token="another-hook-token-42"))
     os.kill(pid, signal.SIGHUP)
-    assert wait_for(lambda: plugin_state(gw) == "active"), plugin_state(gw)
+    assert wait_until(lambda: plugin_state(gw) == "active"), plugin_state(gw)
     plain(post(gw, "/hooks", {}, bearer("another-hook-token-42")), 404, "Not Found")
     assert gw.pid == pid and gw.alive()
 
@@ -275,14 +267,14 @@ def test_wake(start_gateway, oc_env):
         return "".join(p.read_text() for p in sessions.glob("*.jsonl")) if sessions.is_dir() else ""
 
     # "now" runs the main session at once: the event and the echo answer reach the transcript.
-    assert wait_for(lambda: "echo: Build finished" in transcript()), transcript()
+    assert wait_until(lambda: "echo: Build finished" in transcript()), transcript()
     r = post(gw, "/hooks/wake", {"text": "later", "mode": "next-heartbeat"}, bearer())
     assert r.status_code == 200 and r.json() == {"ok": True, "mode": "next-heartbeat"}, r.text
     time.sleep(0.3)
     assert "later" not in transcript(), "next-heartbeat waits for the session's next run"
     r = post(gw, "/hooks/wake", {"text": "ping"}, bearer())
     assert r.status_code == 200, r.text
-    assert wait_for(lambda: "System: later\\n\\nping" in transcript()), transcript()
+    assert wait_until(lambda: "System: later\\n\\nping" in transcript()), transcript()
 
 
 def test_agent_run_accepted_with_idempotency(start_gateway, oc_env):
@@ -319,7 +311,7 @@ def test_agent_run_accepted_with_idempotency(start_gateway, oc_env):
 
     # The runs land in isolated hook sessions of the default agent, answered by the echo provider.
     sessions = oc_env.state_dir / "agents" / "main" / "sessions" / "sessions.json"
-    assert wait_for(lambda: sessions.is_file() and ":hook:" in sessions.read_text()), "hook session recorded"
+    assert wait_until(lambda: sessions.is_file() and ":hook:" in sessions.read_text()), "hook session recorded"
 
 
 # --------------------------------------------------------------------------- event subscription

@@ -17,6 +17,7 @@ import pytest
 
 from conftest import run_cli
 from test_plugins import WS, cc, install_echo, plugin_config, plugin_row
+from oc_helpers import wait_until
 
 CRASH_LOG = "plugin-crashes.jsonl"
 
@@ -111,15 +112,6 @@ def echo_works(gw) -> bool:
         return r.status_code == 200 and r.content == b"still here"
 
 
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_crash_loop_disables_plugin_until_reload(start_gateway, oc_env):
     install_echo(oc_env.state_dir)
     install_crashy(oc_env.state_dir)
@@ -193,13 +185,13 @@ def test_toggling_enabled_clears_crash_records(start_gateway, oc_env):
     off["plugins"]["entries"]["crashy"]["enabled"] = False
     oc_env.write_config(off)
     os.kill(gw.pid, signal.SIGHUP)
-    assert wait_for(lambda: records(oc_env) == [seeded[3]])
+    assert wait_until(lambda: records(oc_env) == [seeded[3]])
     row = state_of(gw, "crashy")
     assert (row["enabled"], row["state"], row.get("reason")) == (False, "disabled", None)
 
     oc_env.write_config(plugin_config(oc_env, "echo-c", "crashy"))
     os.kill(gw.pid, signal.SIGHUP)
-    assert wait_for(lambda: state_of(gw, "crashy")["state"] == "active")
+    assert wait_until(lambda: state_of(gw, "crashy")["state"] == "active")
     assert crashy(gw, "ok").text == "alive"
 
 
@@ -226,7 +218,7 @@ def test_gateway_crash_outside_plugins_writes_no_record(start_gateway, oc_env, s
     os.kill(gw.pid, sig)
     # Handled as without the marker: by the Swift runtime's backtracer (which lets a process
     # survive a signal that was sent rather than caused by a fault) or the default action.
-    assert wait_for(lambda: not gw.alive() or f"Signal {int(sig)}: Backtracing" in gw.stderr(), timeout=30)
+    assert wait_until(lambda: not gw.alive() or f"Signal {int(sig)}: Backtracing" in gw.stderr(), timeout=30)
     gw.kill()
     assert records(oc_env) == []
     # A normal stop (exit on the main thread, outside any plugin call) records nothing either.

@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 from test_plugins import ECHO, WS, cc, install_echo, plugin_config, plugin_row
+from oc_helpers import wait_until
 
 
 def version(gw) -> str | None:
     with gw.client() as c:
         r = c.post("/api/echo", content=b"v", headers=gw.auth_headers())
         return r.headers.get("x-echo-version") if r.status_code == 200 and r.content == b"v" else None
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_watch_reloads_rebuilt_library(start_gateway, oc_env, tmp_path):
@@ -36,12 +27,12 @@ def test_watch_reloads_rebuilt_library(start_gateway, oc_env, tmp_path):
 
     # The linker writes the installed path itself.
     cc(ECHO / "echo.c", library, 'ECHO_VERSION="2"')
-    assert wait_for(lambda: version(gw) == "2"), gw.log_text()[-2000:]
+    assert wait_until(lambda: version(gw) == "2"), gw.log_text()[-2000:]
     assert "plugins.watch: reloaded echo-c" in gw.log_text()
 
     # A broken rebuild: the reload fails, is logged, and version 2 keeps serving.
     library.write_bytes(b"this is not a shared object")
-    assert wait_for(lambda: "plugins.watch: reload of echo-c failed, previous instance kept: "
+    assert wait_until(lambda: "plugins.watch: reload of echo-c failed, previous instance kept: "
                             "plugin echo-c: dlopen failed: " in gw.log_text())
     assert version(gw) == "2"
     ws = WS(gw)
@@ -55,7 +46,7 @@ def test_watch_reloads_rebuilt_library(start_gateway, oc_env, tmp_path):
     staged = plugin_dir / ".libecho_c.so.tmp"
     cc(ECHO / "echo.c", staged, 'ECHO_VERSION="3"')
     os.replace(staged, library)
-    assert wait_for(lambda: version(gw) == "3"), gw.log_text()[-2000:]
+    assert wait_until(lambda: version(gw) == "3"), gw.log_text()[-2000:]
     assert gw.alive()
 
 
@@ -68,8 +59,8 @@ def test_watch_turned_on_without_restart(start_gateway, oc_env):
 
     oc_env.write_config(plugin_config(oc_env, "echo-c", watch=True))
     os.kill(pid, signal.SIGHUP)
-    assert wait_for(lambda: "config reloaded (SIGHUP)" in gw.log_text())
+    assert wait_until(lambda: "config reloaded (SIGHUP)" in gw.log_text())
     cc(ECHO / "echo.c", plugin_dir / "libecho_c.so", 'ECHO_VERSION="2"')
-    assert wait_for(lambda: version(gw) == "2"), gw.log_text()[-2000:]
+    assert wait_until(lambda: version(gw) == "2"), gw.log_text()[-2000:]
     assert gw.pid == pid and gw.alive()
     assert "restarting in process" not in gw.log_text()

@@ -153,13 +153,19 @@ def assert_still_serving(gw):
 
 # --------------------------------------------------------------------------- tests
 
+def stub_providers(stub) -> tuple[dict, bool]:
+    """Provider `up` by IP, plus `named` by host name when `localhost` resolves to 127.0.0.1."""
+    providers = {"up": provider(stub.url)}
+    by_name = localhost_is_loopback_v4()
+    if by_name:
+        providers["named"] = provider(stub.url.replace(LOOPBACK, "localhost"))
+    return providers, by_name
+
+
 def test_chat_stream_and_embeddings_over_tls(start_gateway, oc_env, pki):
     stub, sni = tls_stub(pki)
     with stub:
-        providers = {"up": provider(stub.url)}
-        by_name = localhost_is_loopback_v4()
-        if by_name:
-            providers["named"] = provider(stub.url.replace(LOOPBACK, "localhost"))
+        providers, by_name = stub_providers(stub)
         gw = start_tls_gateway(start_gateway, oc_env, providers, ca_file=pki.ca_file)
         client = sdk(gw)
 
@@ -223,10 +229,7 @@ def test_untrusted_ca_fails_fast_without_leaks(start_gateway, oc_env, pki):
 def test_wrong_host_name_or_ip_fails_verification(start_gateway, oc_env, pki):
     stub, _ = tls_stub(pki, dns=["upstream.invalid"], ips=["127.0.0.2"])
     with stub:
-        providers = {"up": provider(stub.url)}
-        by_name = localhost_is_loopback_v4()
-        if by_name:
-            providers["named"] = provider(stub.url.replace(LOOPBACK, "localhost"))
+        providers, by_name = stub_providers(stub)
         gw = start_tls_gateway(start_gateway, oc_env, providers, ca_file=pki.ca_file)
         assert "certificate verify failed (IP address mismatch)" in run_error(gw, "main")
         if by_name:

@@ -62,15 +62,7 @@ final class SessionJournal: Sendable {
     init(stateDir: String, indexes: SessionIndexes, history: SessionHistoryCache, logger: Logger) {
         writer = JournalWriter(stateDir: stateDir, indexes: indexes, history: history, logger: logger)
         writer.replay()
-        let box = Unmanaged.passRetained(self)
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { argument in
-            let journal = Unmanaged<SessionJournal>.fromOpaque(argument!).takeRetainedValue()
-            journal.run()
-            return nil
-        }, box.toOpaque())
-        precondition(rc == 0, "pthread_create failed")
-        pthread_detach(thread)
+        pthread_detach(NativeThread.start { self.run() })
     }
 
     /// Queues lines and index entries as one unit; await the receipt for `.written` or

@@ -96,15 +96,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Starts the loop on a new thread.
     func start() {
-        let box = Unmanaged.passRetained(self)
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
-            loop.run()
-            return nil
-        }, box.toOpaque())
-        precondition(rc == 0, "pthread_create failed")
-        thread = tid
+        thread = NativeThread.start { self.run() }
     }
 
     /// Asks the loop to exit after the current iteration. Callable from any thread.

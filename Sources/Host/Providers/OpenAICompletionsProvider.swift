@@ -21,6 +21,7 @@ struct OpenAICompletionsProvider: ModelProvider {
                     if let piece = try accumulator.apply(data: event.data) { onDelta(.text(piece)) }
                 }
             }
+            if accumulator.done { Self.finishInBackground(response) }
         } else {
             let body = try await collect(&response, limit: HTTPClientConnection.maxBodyBytes)
             guard let whole = try? JSONParser.parse(body) else {
@@ -64,6 +65,17 @@ struct OpenAICompletionsProvider: ModelProvider {
         var parts: [JSONValue] = [["type": "text", "text": .string(message.text)]]
         parts += message.images.map { ["type": "image_url", "image_url": ["url": .string($0)]] }
         return ["role": .string(message.role), "content": .array(parts)]
+    }
+
+    /// `[DONE]` often arrives a packet before the body's end (the last chunk): reading that
+    /// end off the run's path lets the connection go back to the pool instead of being closed
+    /// (dropping an unfinished response closes it). An upstream that never ends the body
+    /// meets the client's silence timeout.
+    private static func finishInBackground(_ response: sending HTTPClientResponse) {
+        Task.detached {
+            var rest = response
+            _ = try? await rest.collect(limit: 0)
+        }
     }
 
     /// Sends the POST and returns a 2xx response; other statuses become a classified error.
