@@ -14,8 +14,23 @@ enum Transcript {
     /// One run of a session: its user message and, once finished, its assistant line.
     struct Turn: Equatable {
         var runId: String
-        var user: JSONObject?
-        var assistant: JSONObject?
+        var user: JSONObject? {
+            didSet { userText = user?["text"]?.stringValue }
+        }
+        var assistant: JSONObject? {
+            didSet { assistantText = assistant?["text"]?.stringValue }
+        }
+        /// The lines' `text`, read once: prompts are built from them on every run.
+        private(set) var userText: String?
+        private(set) var assistantText: String?
+
+        init(runId: String, user: JSONObject? = nil, assistant: JSONObject? = nil) {
+            self.runId = runId
+            self.user = user
+            self.assistant = assistant
+            userText = user?["text"]?.stringValue
+            assistantText = assistant?["text"]?.stringValue
+        }
     }
 
     static func header(sessionId: String, sessionKey: String, agentId: String, timestamp: Int) -> JSONValue {
@@ -71,8 +86,8 @@ enum Transcript {
         var used = 0
         for turn in turns[..<end].reversed() {
             var pair: [ChatMessage] = []
-            if let text = turn.user?["text"]?.stringValue { pair.append(ChatMessage(role: "user", text: text)) }
-            if let text = turn.assistant?["text"]?.stringValue, !text.isEmpty { pair.append(ChatMessage(role: "assistant", text: text)) }
+            if let text = turn.userText { pair.append(ChatMessage(role: "user", text: text)) }
+            if let text = turn.assistantText, !text.isEmpty { pair.append(ChatMessage(role: "assistant", text: text)) }
             used += pair.reduce(0) { $0 + PromptBudget.tokens($1.text) }
             guard used <= budgetTokens else { break }
             kept += pair.reversed()
