@@ -167,12 +167,15 @@ final class AgentSessionTests: XCTestCase {
             #"{"t":"a","p":"main/sessions/s1.jsonl","o":99"#,  // torn record: never acknowledged
         ].joined(separator: "\n")
         try ConfigFileSystem.writeAtomically(Array(log.utf8), to: dir + "/agents/journal.wal")
+        let stale = sessions + "/.sessions.json.4242.0a1b2c.tmp"  // a replace cut short by kill -9
+        try ConfigFileSystem.writeAtomically(Array("{".utf8), to: stale)
 
         let store = makeStore(dir)
         defer { store.close() }
         let text = String(decoding: try XCTUnwrap(FileSystem.readFile(sessions + "/s1.jsonl")), as: UTF8.self)
         XCTAssertEqual(text, header + "\n" + first + "\n" + second + "\n")
         XCTAssertEqual(FileSystem.readFile(dir + "/agents/journal.wal")?.count, 0)
+        XCTAssertFalse(FileSystem.exists(stale))
         XCTAssertEqual(store.find(key: "agent:main:main", agentId: "main")?.sessionId, "s1")
         let index = try JSONParser.parse(try XCTUnwrap(FileSystem.readFile(sessions + "/sessions.json")))
         XCTAssertEqual(index["agent:main:main"]?["updatedAt"], 7)

@@ -9,6 +9,7 @@ extension JournalWriter {
     /// did not reach the disk is appended again at its offset (a torn tail is cut first). A
     /// torn last record (the crash hit the log write) was never acknowledged and is ignored.
     func replay() {
+        removeStaleIndexTemporaries()
         guard let bytes = FileSystem.readFile(logPath), !bytes.isEmpty else { return }
         var applied = 0
         for record in bytes.split(separator: UInt8(ascii: "\n")) {
@@ -22,6 +23,17 @@ extension JournalWriter {
         if applied > 0 { logger.warn("agents", "session journal replay restored \(applied) record(s)") }
         markLogged(bytes.count)
         checkpoint()
+    }
+
+    /// Index temp files (`.sessions.json.<pid>.<hex>.tmp`) of a process killed mid-replace were
+    /// never renamed, so never read: this process holds the gateway lock, so any is stale.
+    private func removeStaleIndexTemporaries() {
+        for agent in DirectoryListing.names(in: agentsDirectory) {
+            let sessions = "\(agentsDirectory)/\(agent)/sessions"
+            for name in DirectoryListing.names(in: sessions, suffix: ".tmp") where name.hasPrefix(".sessions.json.") {
+                unlink("\(sessions)/\(name)")
+            }
+        }
     }
 
     /// Applies one record; true when it changed something. Every logged transcript is synced
