@@ -53,12 +53,12 @@ public struct ConfigValidator {
             return report(path, reason)
         case .oneOf(let alternatives):
             guard let match = alternatives.first(where: { $0.acceptsType(of: value) }) else {
-                return report(path, "expected \(schema.expectation), got \(Self.typeName(value))")
+                return report(path, "expected \(schema.expectation), got \(value.schemaTypeName)")
             }
             return check(value, against: match, at: path)
         default:
             guard schema.acceptsType(of: value) else {
-                return report(path, "expected \(schema.expectation), got \(Self.typeName(value))")
+                return report(path, "expected \(schema.expectation), got \(value.schemaTypeName)")
             }
         }
         switch (schema, value) {
@@ -207,16 +207,5 @@ public struct ConfigValidator {
         }
         guard let first = bytes.first, bytes.count <= 64, isAlphanumeric(first) else { return false }
         return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
-    }
-
-    private static func typeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool: return "boolean"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
-        }
     }
 }

@@ -26,7 +26,7 @@ public struct PluginConfigSchema: Sendable {
         if let type = rules["type"] {
             let allowed = type.arrayValue?.compactMap(\.stringValue) ?? [type.stringValue].compactMap { $0 }
             guard allowed.contains(where: { matches(value, type: $0) }) else {
-                throw Violation(path: path, problem: "expected \(allowed.joined(separator: " or ")), got \(typeName(value))")
+                throw Violation(path: path, problem: "expected \(allowed.joined(separator: " or ")), got \(value.schemaTypeName)")
             }
         }
         if let options = rules["enum"]?.arrayValue, !options.contains(value) {
@@ -85,17 +85,6 @@ public struct PluginConfigSchema: Sendable {
             return value.intValue != nil
         default:
             return false
-        }
-    }
-
-    private static func typeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool: return "boolean"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
         }
     }
 }
