@@ -23,6 +23,9 @@ public final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let inbox = Mutex<[@Sendable () -> Void]>([])
+    /// Set when `inbox` may hold tasks; lets the loop serve them between the events of a
+    /// busy batch instead of after it.
+    private let inboxPending = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
     private var thread: pthread_t?
 
@@ -31,6 +34,8 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = TimerQueue()
     private var lastSweepMs: UInt64 = 0
     private var deferred: [() -> Void] = []
+    /// Jobs were queued on `WorkerPool.shared` during this iteration without a wake-up.
+    private var workersOwed = false
     /// Scratch buffer for `read(2)`, shared by all connections of this loop.
     var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
@@ -60,6 +65,7 @@ public final class EventLoop: @unchecked Sendable {
             queue.append(task)
             return queue.count == 1
         }
+        inboxPending.store(true, ordering: .releasing)
         if wasEmpty { _ = oc_eventfd_signal(wakeFD) }
     }
 
@@ -67,6 +73,13 @@ public final class EventLoop: @unchecked Sendable {
     /// Loop thread only; lets non-`Sendable` loop state schedule work on itself.
     func executeSoon(_ task: @escaping () -> Void) {
         deferred.append(task)
+    }
+
+    /// Queues `job` on the shared worker pool; workers are woken once, after this loop
+    /// iteration's events (see `WorkerPool.enqueue`). Loop thread only.
+    func submitToWorkers(_ job: @escaping WorkerPool.Job) {
+        WorkerPool.shared.enqueue(job)
+        workersOwed = true
     }
 
     /// Runs `task` on the loop thread after `delayMs`. Loop thread only.
@@ -133,6 +146,10 @@ public final class EventLoop: @unchecked Sendable {
                         continue
                     }
                     handlers[fd]?.handleEvents(events[i])
+                    // Tasks from other threads are finished work (worker answers, control-plane
+                    // replies such as `plugins.reload`): serving them before the rest of a long
+                    // batch keeps their latency at one event, not one batch.
+                    if inboxPending.load(ordering: .acquiring) { runInbox() }
                 }
             }
             runInbox()
@@ -140,6 +157,10 @@ public final class EventLoop: @unchecked Sendable {
             let after = EventLoop.nowMs()
             timers.runDue(now: after)
             runDeferred()
+            if workersOwed {
+                workersOwed = false
+                WorkerPool.shared.wake()
+            }
             if after &- lastSweepMs >= 500 {
                 lastSweepMs = after
                 for handler in handlers.values { handler.sweep(nowMs: after) }
@@ -157,6 +178,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runInbox() {
+        inboxPending.store(false, ordering: .releasing)
         let tasks = inbox.withLock { queue -> [@Sendable () -> Void] in
             let taken = queue
             queue.removeAll(keepingCapacity: true)

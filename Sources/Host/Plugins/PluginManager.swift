@@ -16,6 +16,10 @@ public final class PluginManager: Sendable {
     private let tempDirectory: PluginTempDirectory
     /// Serializes lifecycle operations (load, re-init, reload, retire).
     private let operation = Mutex(())
+    /// The thread `plugins.reload` runs on: its own, so a reload never queues behind request
+    /// work, with a short fair-scheduler slice so it gets a core soon after it wakes while
+    /// loops and workers keep every core busy (issue 5: reload p99 under load).
+    static let control = WorkerPool(coreThreads: 1, maxThreads: 1, fairSliceNs: 100_000)
     private let slots = Mutex<[(key: String, slot: PluginSlot)]>([])
     private let settings = Mutex(PluginSettings())
     private let ready = Atomic<Bool>(false)
@@ -124,8 +128,8 @@ public final class PluginManager: Sendable {
     }
 
     /// Registers `plugins.list {}` and `plugins.reload {id}` in the shared registry. Both are
-    /// unclassified, hence `operator.admin` (protocol.md §12.2). `plugins.reload` runs on a
-    /// worker thread and answers `{id, version, state}` or `UNAVAILABLE` with the §7.1 text.
+    /// unclassified, hence `operator.admin` (protocol.md §12.2). `plugins.reload` runs on the
+    /// `control` thread and answers `{id, version, state}` or `UNAVAILABLE` with the §7.1 text.
     public func registerControlMethods() throws(MethodRegistrationError) {
         try services.methods.register("plugins.list", sync: { [self] _ in listJSON() })
         try services.methods.register("plugins.reload", handler: { [self] request, responder in
@@ -133,7 +137,7 @@ public final class PluginManager: Sendable {
                 responder.fail(.invalidRequest("plugins.reload: params.id is required"))
                 return
             }
-            DispatchQueue.global().async { [self] in
+            PluginManager.control.submit { [self] in
                 do throws(PluginLoadError) {
                     try reload(id: id)
                     let row = list().first { $0.id == id }
