@@ -4,8 +4,6 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/syscall.h>
-#include <sched.h>
-#include <string.h>
 #include <unistd.h>
 #include <errno.h>
 #include <ftw.h>
@@ -62,25 +60,3 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 }
 
 int oc_remove_tree(const char *path) { return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
-
-/* struct sched_attr of <linux/sched/types.h>, which clashes with glibc's <sched.h>. */
-struct oc_sched_attr {
-    uint32_t size, sched_policy;
-    uint64_t sched_flags;
-    int32_t sched_nice;
-    uint32_t sched_priority;
-    uint64_t sched_runtime, sched_deadline, sched_period;
-    uint32_t sched_util_min, sched_util_max;
-};
-
-int oc_set_fair_slice(uint64_t slice_ns) {
-    struct oc_sched_attr attr;
-    memset(&attr, 0, sizeof attr);
-    /* Keep policy and nice as they are; only the slice changes. */
-    if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) != 0) return -1;
-    if (attr.sched_policy != SCHED_OTHER) return 0;
-    attr.size = sizeof attr;
-    attr.sched_flags = 0;
-    attr.sched_runtime = slice_ns;
-    return (int)syscall(SYS_sched_setattr, 0, &attr, 0);
-}

@@ -41,11 +41,4 @@ int oc_remove_tree(const char *path);
 /* Linux thread id of the caller, for logs. */
 int oc_gettid(void);
 
-/* sched_setattr(2) on the calling thread: stays SCHED_OTHER but asks for a fair-scheduler
- * slice of `slice_ns` (EEVDF, Linux >= 6.12; clamped by the kernel to 0.1-100 ms). A short
- * slice gets an early deadline, so a mostly-sleeping thread runs soon after it wakes even
- * when busy threads hold every core; its CPU share is unchanged. Unprivileged. Returns 0 or -1
- * (errno set; older kernels ignore the field or fail with EINVAL). */
-int oc_set_fair_slice(uint64_t slice_ns);
-
 #endif

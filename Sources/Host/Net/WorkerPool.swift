@@ -1,4 +1,3 @@
-import CLinuxShim
 import Dispatch
 import Glibc
 import Synchronization
@@ -65,22 +64,17 @@ public final class WorkerPool: Sendable {
     public let maxThreads: Int
     let stallMs: UInt64
     let idleExitMs: Int
-    /// Fair-scheduler slice requested for each worker (`oc_set_fair_slice`), or nil.
-    let fairSliceNs: UInt64?
     private let state = Mutex(State())
 
-    /// `maxThreads == coreThreads == 1` makes a serial executor. `fairSliceNs` suits pools
-    /// whose jobs are rare and latency-bound (the plugin control plane): their thread then
-    /// runs soon after it wakes even when request work saturates every core.
+    /// `maxThreads == coreThreads == 1` makes a serial executor.
     public init(
         coreThreads: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), maxThreads: Int = 64,
-        stallMs: UInt64 = 250, idleExitMs: Int = 5_000, fairSliceNs: UInt64? = nil
+        stallMs: UInt64 = 250, idleExitMs: Int = 5_000
     ) {
         self.coreThreads = max(1, coreThreads)
         self.maxThreads = max(self.coreThreads, maxThreads)
         self.stallMs = stallMs
         self.idleExitMs = idleExitMs
-        self.fairSliceNs = fairSliceNs
     }
 
     /// Queues `job` for a worker thread and wakes one if needed. Any thread, never blocks.
@@ -112,7 +106,8 @@ public final class WorkerPool: Sendable {
                 s.waking += 1
                 sleepers.append(sleeper)
             }
-            guard s.queued > s.waking + spawn, s.idle.isEmpty else { return (sleepers, spawn, false) }
+            // A pool at its cap cannot grow, so there is nothing to watch for.
+            guard s.queued > s.waking + spawn, s.idle.isEmpty, s.threads < maxThreads else { return (sleepers, spawn, false) }
             if stalled(&s, nowMs: now) { return (sleepers, spawn + 1, false) }
             // Every worker is busy: check again later in case they all stay stuck.
             let arm = !s.monitorArmed
@@ -171,7 +166,6 @@ public final class WorkerPool: Sendable {
     /// A worker's life: run jobs until none is left, park, repeat. A worker beyond the core
     /// count exits after `idleExitMs` parked.
     private func work() {
-        if let fairSliceNs { _ = oc_set_fair_slice(fairSliceNs) }
         let sleeper = Sleeper()
         var woken = false
         while true {

@@ -16,10 +16,9 @@ public final class PluginManager: Sendable {
     private let tempDirectory: PluginTempDirectory
     /// Serializes lifecycle operations (load, re-init, reload, retire).
     private let operation = Mutex(())
-    /// The thread `plugins.reload` runs on: its own, so a reload never queues behind request
-    /// work, with a short fair-scheduler slice so it gets a core soon after it wakes while
-    /// loops and workers keep every core busy (issue 5: reload p99 under load).
-    static let control = WorkerPool(coreThreads: 1, maxThreads: 1, fairSliceNs: 100_000)
+    /// The thread `plugins.reload` runs on: its own, so a reload never queues behind other
+    /// work handed to Dispatch (method calls, cancel notices, timers).
+    static let control = WorkerPool(coreThreads: 1, maxThreads: 1)
     private let slots = Mutex<[(key: String, slot: PluginSlot)]>([])
     private let settings = Mutex(PluginSettings())
     private let ready = Atomic<Bool>(false)
@@ -82,8 +81,11 @@ public final class PluginManager: Sendable {
     }
 
     /// Binary hot reload (plugin-abi.md §6.5): maps the library again (re-reading an external
-    /// manifest), inits the new copy, swaps it in and drains the old instance.
-    public func reload(id: String) throws(PluginLoadError) {
+    /// manifest), inits the new copy, swaps it in and drains the old instance. `swapped` runs
+    /// once the new instance serves and before the old one is retired (still inside the
+    /// lifecycle lock): `plugins.reload` answers there, so its latency excludes the drain's
+    /// hand-off to the reaper and a C image's `dlclose`. Returns after the retire either way.
+    public func reload(id: String, swapped: (() -> Void)? = nil) throws(PluginLoadError) {
         let result: PluginLoadError? = operation.withLock { _ in
             guard let slot = lookup(id), slot.withServing({ $0.manifest != nil }) else {
                 return PluginLoadError("plugin \(id): not found")
@@ -102,7 +104,7 @@ public final class PluginManager: Sendable {
                 }
             }
             guard slot.withServing({ $0.enabled }) else { return PluginLoadError("plugin \(id): disabled") }
-            return apply(slot, config: services.configSnapshot(), settings: settings.withLock { $0 }, binaryReload: true)
+            return apply(slot, config: services.configSnapshot(), settings: settings.withLock { $0 }, binaryReload: true, swapped: swapped)
         }
         if let result { throw result }
     }
@@ -138,10 +140,14 @@ public final class PluginManager: Sendable {
                 return
             }
             PluginManager.control.submit { [self] in
-                do throws(PluginLoadError) {
-                    try reload(id: id)
+                let answer = { [self] in
                     let row = list().first { $0.id == id }
                     responder.succeed(["id": .string(id), "version": .string(row?.version ?? ""), "state": .string(row?.state.rawValue ?? "")])
+                }
+                do throws(PluginLoadError) {
+                    try reload(id: id, swapped: answer)
+                    // Settings may have disabled it meanwhile: then nothing was swapped in.
+                    if !responder.isFinished { answer() }
                 } catch {
                     responder.fail(.unavailable(error.message))
                 }
@@ -208,7 +214,9 @@ public final class PluginManager: Sendable {
     /// Brings one plugin in line with `settings`: retire, load, re-init or (binary) reload.
     /// Returns the load failure, if any (already logged and recorded).
     @discardableResult
-    private func apply(_ slot: PluginSlot, config: JSONValue, settings: PluginSettings, binaryReload: Bool) -> PluginLoadError? {
+    private func apply(
+        _ slot: PluginSlot, config: JSONValue, settings: PluginSettings, binaryReload: Bool, swapped: (() -> Void)? = nil
+    ) -> PluginLoadError? {
         guard let (manifest, bundled, previous, previousEntry, hasImage) = slot.withServing({ s in
             s.manifest.map { ($0, s.bundled, s.initInput, s.entry, s.image != nil) }
         }) else { return nil }
@@ -240,7 +248,7 @@ public final class PluginManager: Sendable {
             if s.instance == nil { s.state = .loading }
         }
         do {
-            try activate(slot, manifest: manifest, input: input, entry: entry, settings: settings, newImage: binaryReload || !hasImage)
+            try activate(slot, manifest: manifest, input: input, entry: entry, settings: settings, newImage: binaryReload || !hasImage, swapped: swapped)
             return nil
         } catch {
             return fail(slot, error)
@@ -262,7 +270,10 @@ public final class PluginManager: Sendable {
 
     /// Steps 3–9 of §6.2: image (new or current), init against a staging registrar, publish
     /// routes and methods, swap, drain the old instance.
-    private func activate(_ slot: PluginSlot, manifest: PluginManifest, input: JSONValue, entry: PluginSettings.Entry, settings: PluginSettings, newImage: Bool) throws(PluginLoadError) {
+    private func activate(
+        _ slot: PluginSlot, manifest: PluginManifest, input: JSONValue, entry: PluginSettings.Entry, settings: PluginSettings, newImage: Bool,
+        swapped: (() -> Void)?
+    ) throws(PluginLoadError) {
         let (oldImage, bundled) = slot.withServing { ($0.image, $0.bundled) }
         let image: PluginImage
         if newImage || oldImage == nil {
@@ -291,6 +302,7 @@ public final class PluginManager: Sendable {
             if image !== oldImage, oldImage?.pinned == true { s.pinnedReloads += 1 }
             return old
         }
+        swapped?()
         old?.retire(drainTimeoutMs: settings.drainTimeoutMs)
         if let oldImage, oldImage !== image { oldImage.supersede() }
         services.logger.info("plugins", "plugin \(manifest.id) active", [("version", .string(image.libraryVersion))])
