@@ -36,6 +36,10 @@ public final class EventLoop: @unchecked Sendable {
     private var deferred: [() -> Void] = []
     /// Jobs were queued on `WorkerPool.shared` during this iteration without a wake-up.
     private var workersOwed = false
+    /// Descriptors deregistered while the current batch is handled (inbox tasks run between
+    /// its events): their remaining events in it are stale, and the number may already name
+    /// a connection accepted meanwhile.
+    private var retiredInBatch: [Int32] = []
     /// Scratch buffer for `read(2)`, shared by all connections of this loop.
     var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
@@ -102,6 +106,7 @@ public final class EventLoop: @unchecked Sendable {
     func deregister(fd: Int32) {
         _ = oc_epoll_del(epollFD, fd)
         handlers[fd] = nil
+        retiredInBatch.append(fd)
     }
 
     /// Every handler currently registered (for shutdown broadcasts). Loop thread only.
@@ -138,9 +143,11 @@ public final class EventLoop: @unchecked Sendable {
             let now = EventLoop.nowMs()
             let timeout = Int32(min(timers.msUntilNext(now: now) ?? 500, 500))
             let n = oc_epoll_wait(epollFD, &tokens, &events, 256, timeout)
+            retiredInBatch.removeAll(keepingCapacity: true)
             if n > 0 {
                 for i in 0..<Int(n) {
                     let fd = Int32(truncatingIfNeeded: tokens[i])
+                    if !retiredInBatch.isEmpty && retiredInBatch.contains(fd) { continue }
                     if fd == wakeFD {
                         _ = oc_eventfd_drain(wakeFD)
                         continue

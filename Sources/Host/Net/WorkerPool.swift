@@ -85,7 +85,7 @@ public final class WorkerPool: Sendable {
 
     /// Queues `job` without waking anyone: the caller promises a `wake()` soon. An event loop
     /// queues every job of one epoll batch this way and wakes workers once after the batch
-    /// (`EventLoop.wakeWorkersAfterIteration`), so a burst costs one or two wake-ups rather
+    /// (`EventLoop.submitToWorkers`), so a burst costs one or two wake-ups rather
     /// than one per request, and a woken worker does not preempt the loop mid-batch.
     func enqueue(_ job: @escaping Job) {
         state.withLock { $0.jobs.append(job) }
