@@ -46,6 +46,25 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssertEqual(response.header("x-echo-version"), "1")
     }
 
+    /// The sink keeps its cancel handler until it is cancelled, which a finished request never
+    /// is (as `HTTPResponder` does): the handler must not hold the sink, or every request
+    /// leaks its responder and session.
+    func testFinishedRouteCallReleasesItsSink() throws {
+        _ = try PluginFixture.echoPlugin(in: extensions)
+        let (manager, _) = try load(PluginFixture.enabling(["echo-c"]))
+        defer { manager.shutdown() }
+        weak var released: RecordingSink?
+        do {
+            let sink = RecordingSink()
+            released = sink
+            let (outcome, _) = services.serve("POST", "/api/echo", body: "hello", sink: sink)
+            guard case .respond(let response)? = outcome else { return XCTFail("expected a response, got \(String(describing: outcome))") }
+            XCTAssertEqual(response.status, 200)
+            XCTAssertNotNil(sink.state.withLock { $0.cancelHandler })
+        }
+        XCTAssertNil(released, "a finished plugin call must not keep its HTTP sink alive")
+    }
+
     func testEchoStreamsThroughTheResponder() throws {
         _ = try PluginFixture.echoPlugin(in: extensions)
         let (manager, _) = try load(PluginFixture.enabling(["echo-c"]))

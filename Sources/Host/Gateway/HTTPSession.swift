@@ -1,5 +1,3 @@
-import Dispatch
-
 /// HTTP/1.1 on one connection: parses heads, asks the gateway how to answer, reads bodies
 /// within the route's limit, runs the handler and writes responses strictly in request order
 /// (a pipelined request waits until the one before it is answered). Loop thread only.
@@ -218,7 +216,7 @@ final class HTTPSession: ConnectionProtocol {
             connection.setReading(false)
             let session = LoopBound(value: self, loop: connection.loop)
             let generation = self.generation
-            DispatchQueue.global().async {
+            connection.loop.submitToWorkers {
                 let outcome = route.handler.handle(request, responder: responder)
                 switch outcome {
                 case .respond(let response): responder.respond(response)

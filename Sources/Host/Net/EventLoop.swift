@@ -23,6 +23,9 @@ public final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let wakeFD: Int32
     private let inbox = Mutex<[@Sendable () -> Void]>([])
+    /// Set when `inbox` may hold tasks; lets the loop serve them between the events of a
+    /// busy batch instead of after it.
+    private let inboxPending = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
     private var thread: pthread_t?
 
@@ -31,6 +34,12 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = TimerQueue()
     private var lastSweepMs: UInt64 = 0
     private var deferred: [() -> Void] = []
+    /// Jobs were queued on `WorkerPool.shared` during this iteration without a wake-up.
+    private var workersOwed = false
+    /// Descriptors deregistered while the current batch is handled (inbox tasks run between
+    /// its events): their remaining events in it are stale, and the number may already name
+    /// a connection accepted meanwhile.
+    private var retiredInBatch: [Int32] = []
     /// Scratch buffer for `read(2)`, shared by all connections of this loop.
     var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
@@ -60,6 +69,7 @@ public final class EventLoop: @unchecked Sendable {
             queue.append(task)
             return queue.count == 1
         }
+        inboxPending.store(true, ordering: .releasing)
         if wasEmpty { _ = oc_eventfd_signal(wakeFD) }
     }
 
@@ -67,6 +77,13 @@ public final class EventLoop: @unchecked Sendable {
     /// Loop thread only; lets non-`Sendable` loop state schedule work on itself.
     func executeSoon(_ task: @escaping () -> Void) {
         deferred.append(task)
+    }
+
+    /// Queues `job` on the shared worker pool; workers are woken once, after this loop
+    /// iteration's events (see `WorkerPool.enqueue`). Loop thread only.
+    func submitToWorkers(_ job: @escaping WorkerPool.Job) {
+        WorkerPool.shared.enqueue(job)
+        workersOwed = true
     }
 
     /// Runs `task` on the loop thread after `delayMs`. Loop thread only.
@@ -89,6 +106,7 @@ public final class EventLoop: @unchecked Sendable {
     func deregister(fd: Int32) {
         _ = oc_epoll_del(epollFD, fd)
         handlers[fd] = nil
+        retiredInBatch.append(fd)
     }
 
     /// Every handler currently registered (for shutdown broadcasts). Loop thread only.
@@ -117,14 +135,20 @@ public final class EventLoop: @unchecked Sendable {
             let now = EventLoop.nowMs()
             let timeout = Int32(min(timers.msUntilNext(now: now) ?? 500, 500))
             let n = oc_epoll_wait(epollFD, &tokens, &events, 256, timeout)
+            retiredInBatch.removeAll(keepingCapacity: true)
             if n > 0 {
                 for i in 0..<Int(n) {
                     let fd = Int32(truncatingIfNeeded: tokens[i])
+                    if !retiredInBatch.isEmpty && retiredInBatch.contains(fd) { continue }
                     if fd == wakeFD {
                         _ = oc_eventfd_drain(wakeFD)
                         continue
                     }
                     handlers[fd]?.handleEvents(events[i])
+                    // Tasks from other threads are finished work (worker answers, control-plane
+                    // replies such as `plugins.reload`): serving them before the rest of a long
+                    // batch keeps their latency at one event, not one batch.
+                    if inboxPending.load(ordering: .acquiring) { runInbox() }
                 }
             }
             runInbox()
@@ -132,6 +156,10 @@ public final class EventLoop: @unchecked Sendable {
             let after = EventLoop.nowMs()
             timers.runDue(now: after)
             runDeferred()
+            if workersOwed {
+                workersOwed = false
+                WorkerPool.shared.wake()
+            }
             if after &- lastSweepMs >= 500 {
                 lastSweepMs = after
                 for handler in handlers.values { handler.sweep(nowMs: after) }
@@ -149,6 +177,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runInbox() {
+        inboxPending.store(false, ordering: .releasing)
         let tasks = inbox.withLock { queue -> [@Sendable () -> Void] in
             let taken = queue
             queue.removeAll(keepingCapacity: true)

@@ -21,6 +21,9 @@ public final class PluginManager: Sendable {
     private let watch = PluginLibraryWatch()
     /// Serializes lifecycle operations (load, re-init, reload, retire).
     private let operation = Mutex(())
+    /// The thread `plugins.reload` runs on: its own, so a reload never queues behind other
+    /// work handed to Dispatch (method calls, cancel notices, timers).
+    static let control = WorkerPool(coreThreads: 1, maxThreads: 1)
     private let slots = Mutex<[(key: String, slot: PluginSlot)]>([])
     private let settings = Mutex(PluginSettings())
     private let ready = Atomic<Bool>(false)
@@ -87,9 +90,12 @@ public final class PluginManager: Sendable {
     }
 
     /// Binary hot reload (plugin-abi.md §6.5): maps the library again (re-reading an external
-    /// manifest), inits the new copy, swaps it in and drains the old instance. Also the
-    /// operator's way to re-enable a plugin disabled for crashing: its records are dropped.
-    public func reload(id: String) throws(PluginLoadError) {
+    /// manifest), inits the new copy, swaps it in and drains the old instance. `swapped` runs
+    /// once the new instance serves and before the old one is retired (still inside the
+    /// lifecycle lock): `plugins.reload` answers there, so its latency excludes the drain's
+    /// hand-off to the reaper and a C image's `dlclose`. Returns after the retire either way.
+    /// Also the operator's way to re-enable a plugin disabled for crashing: its records are dropped.
+    public func reload(id: String, swapped: (() -> Void)? = nil) throws(PluginLoadError) {
         let result: PluginLoadError? = operation.withLock { _ in
             guard let slot = lookup(id), slot.withServing({ $0.manifest != nil }) else {
                 return PluginLoadError("plugin \(id): not found")
@@ -110,7 +116,7 @@ public final class PluginManager: Sendable {
                 }
             }
             guard slot.withServing({ $0.enabled }) else { return PluginLoadError("plugin \(id): disabled") }
-            return apply(slot, config: services.configSnapshot(), settings: settings.withLock { $0 }, binaryReload: true)
+            return apply(slot, config: services.configSnapshot(), settings: settings.withLock { $0 }, binaryReload: true, swapped: swapped)
         }
         if let result { throw result }
     }
@@ -120,7 +126,6 @@ public final class PluginManager: Sendable {
         slots.withLock { $0 }.map(\.slot.status)
     }
 
-    /// `{plugins:[…]}` for the `plugins.list` method.
     /// Active plugins that declare channels (manifest `channels`), for `channels.status`.
     public func channelProviders() -> [(pluginId: String, channels: [PluginManifest.Channel])] {
         slots.withLock { $0 }.compactMap { entry in
@@ -131,13 +136,14 @@ public final class PluginManager: Sendable {
         }
     }
 
+    /// `{plugins:[…]}` for the `plugins.list` method.
     public func listJSON() -> JSONValue {
         ["plugins": .array(list().map(\.json))]
     }
 
     /// Registers `plugins.list {}` and `plugins.reload {id}` in the shared registry. Both are
-    /// unclassified, hence `operator.admin` (protocol.md §12.2). `plugins.reload` runs on a
-    /// worker thread and answers `{id, version, state}` or `UNAVAILABLE` with the §7.1 text.
+    /// unclassified, hence `operator.admin` (protocol.md §12.2). `plugins.reload` runs on the
+    /// `control` thread and answers `{id, version, state}` or `UNAVAILABLE` with the §7.1 text.
     public func registerControlMethods() throws(MethodRegistrationError) {
         try services.methods.register("plugins.list", sync: { [self] _ in listJSON() })
         try services.methods.register("plugins.reload", handler: { [self] request, responder in
@@ -145,11 +151,15 @@ public final class PluginManager: Sendable {
                 responder.fail(.invalidRequest("plugins.reload: params.id is required"))
                 return
             }
-            DispatchQueue.global().async { [self] in
-                do throws(PluginLoadError) {
-                    try reload(id: id)
+            PluginManager.control.submit { [self] in
+                let answer = { [self] in
                     let row = list().first { $0.id == id }
                     responder.succeed(["id": .string(id), "version": .string(row?.version ?? ""), "state": .string(row?.state.rawValue ?? "")])
+                }
+                do throws(PluginLoadError) {
+                    try reload(id: id, swapped: answer)
+                    // Settings may have disabled it meanwhile: then nothing was swapped in.
+                    if !responder.isFinished { answer() }
                 } catch {
                     responder.fail(.unavailable(error.message))
                 }
@@ -218,7 +228,9 @@ public final class PluginManager: Sendable {
     /// Brings one plugin in line with `settings`: retire, load, re-init or (binary) reload.
     /// Returns the load failure, if any (already logged and recorded).
     @discardableResult
-    private func apply(_ slot: PluginSlot, config: JSONValue, settings: PluginSettings, binaryReload: Bool) -> PluginLoadError? {
+    private func apply(
+        _ slot: PluginSlot, config: JSONValue, settings: PluginSettings, binaryReload: Bool, swapped: (() -> Void)? = nil
+    ) -> PluginLoadError? {
         guard let (manifest, bundled, previous, previousEntry, hasImage) = slot.withServing({ s in
             s.manifest.map { ($0, s.bundled, s.initInput, s.entry, s.image != nil) }
         }) else { return nil }
@@ -257,7 +269,7 @@ public final class PluginManager: Sendable {
             if s.instance == nil { s.state = .loading }
         }
         do {
-            try activate(slot, manifest: manifest, input: input, entry: entry, settings: settings, newImage: binaryReload || !hasImage)
+            try activate(slot, manifest: manifest, input: input, entry: entry, settings: settings, newImage: binaryReload || !hasImage, swapped: swapped)
             return nil
         } catch {
             return fail(slot, error)
@@ -279,7 +291,10 @@ public final class PluginManager: Sendable {
 
     /// Steps 3–9 of §6.2: image (new or current), init against a staging registrar, publish
     /// routes and methods, swap, drain the old instance.
-    private func activate(_ slot: PluginSlot, manifest: PluginManifest, input: JSONValue, entry: PluginSettings.Entry, settings: PluginSettings, newImage: Bool) throws(PluginLoadError) {
+    private func activate(
+        _ slot: PluginSlot, manifest: PluginManifest, input: JSONValue, entry: PluginSettings.Entry, settings: PluginSettings, newImage: Bool,
+        swapped: (() -> Void)?
+    ) throws(PluginLoadError) {
         let (oldImage, bundled) = slot.withServing { ($0.image, $0.bundled) }
         let image: PluginImage
         if newImage || oldImage == nil {
@@ -308,6 +323,7 @@ public final class PluginManager: Sendable {
             if image !== oldImage, oldImage?.pinned == true { s.pinnedReloads += 1 }
             return old
         }
+        swapped?()
         old?.retire(drainTimeoutMs: settings.drainTimeoutMs)
         if let oldImage, oldImage !== image { oldImage.supersede() }
         services.logger.info("plugins", "plugin \(manifest.id) active", [("version", .string(image.libraryVersion))])

@@ -46,9 +46,11 @@ final class PluginResponder: Sendable {
         }
         switch sink {
         case .http(let http):
-            http.onCancel { [weak self] in
+            // `http` keeps this handler until it is cancelled, which a finished request
+            // never is: a strong capture would be a cycle leaking it and its session.
+            http.onCancel { [weak self, weak http] in
                 // A missed deferred deadline counts a strike (plugin-abi §7.2).
-                if http.deadlineExpired { self?.instance.strike() }
+                if http?.deadlineExpired == true { self?.instance.strike() }
                 self?.cancel()
             }
         case .method(let method): method.onCancel { [weak self] in self?.cancel() }
