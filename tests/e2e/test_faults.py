@@ -193,13 +193,14 @@ def test_kill_9_during_heavy_chat_load_keeps_every_acknowledged_line(start_gatew
     stop = threading.Event()
 
     def client(n: int):
-        # Each client drives three sessions with chat.send as fast as acks come back.
+        # Each client drives 30 sessions with chat.send as fast as acks come back (spread so
+        # no session outgrows chat.history's 1,000-row limit within the load window).
         try:
             with open_session(gw) as ws:
                 for i in range(10_000):
                     if stop.is_set():
                         return
-                    session = f"load-{n}-{i % 3}"
+                    session = f"load-{n}-{i % 30}"
                     text = f"c{n} m{i}" if i % 7 else f"/sleep 200 c{n} m{i}"
                     res = chat_send(ws, session, text, f"k{n}-{i}")
                     if res.get("ok"):
