@@ -74,7 +74,7 @@ final class AgentSessionTests: XCTestCase {
             Transcript.assistant(runId: "r2", text: "ec", stopReason: "aborted", timestamp: 5),
             Transcript.user(runId: "r3", text: "three", timestamp: 6),
         ].compactMap(\.objectValue)
-        let turns = Transcript.turns(lines)
+        let turns = TranscriptTurns(lines).turns
         XCTAssertEqual(turns.map(\.runId), ["r1", "r2", "r3"])
         XCTAssertEqual(
             Transcript.promptHistory(turns, before: "r3"),
@@ -124,7 +124,7 @@ final class AgentSessionTests: XCTestCase {
         let lines = Transcript.parse(try XCTUnwrap(FileSystem.readFile(session.transcriptPath)))
         XCTAssertEqual(lines.map { $0["type"]?.stringValue }, ["session", "message", "message", "message"])
         XCTAssertEqual(lines[0]["sessionKey"], "agent:main:main")
-        XCTAssertEqual(store.turns(of: session), Transcript.turns(lines), "the cached turns match the file")
+        XCTAssertEqual(store.turns(of: session), TranscriptTurns(lines).turns, "the cached turns match the file")
 
         // Entry edits reach the file within the coalescing interval; close writes them at once.
         store.close()

@@ -42,7 +42,6 @@ final class SessionStore: Sendable {
     }
 
     func directory(agentId: String) -> String { indexes.directory(agentId: agentId) }
-    func indexPath(agentId: String) -> String { indexes.path(agentId: agentId) }
 
     /// The session of `key` (canonical), created with a new id and transcript header when
     /// missing, with `line` appended and its index entry edited by `update` (`updatedAt` set to

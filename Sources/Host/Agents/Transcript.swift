@@ -72,11 +72,6 @@ enum Transcript {
         }
     }
 
-    /// Message lines grouped per run, in order of admission.
-    static func turns(_ lines: [JSONObject]) -> [Turn] {
-        TranscriptTurns(lines).turns
-    }
-
     /// Prompt history from the turns admitted before `runId` (all turns when it is absent):
     /// user texts and non-empty assistant texts, keeping the most recent turns whose estimated
     /// size fits `budgetTokens` (`PromptBudget.tokens`); an older turn that does not fit ends it.
