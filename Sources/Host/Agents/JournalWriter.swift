@@ -223,7 +223,11 @@ final class JournalWriter {
     private func rollBack(_ appends: ArraySlice<(append: SessionJournal.Append, offset: Int)>) {
         for (append, offset) in appends.reversed() {
             history.invalidate(path: append.path)
-            guard let file = transcripts[append.path] else { continue }
+            guard let file = transcripts[append.path] else {
+                // Its descriptor went with a cache reset later in the batch.
+                _ = Glibc.truncate(append.path, off_t(offset))
+                continue
+            }
             _ = ftruncate(file.fd, off_t(offset))
             transcripts[append.path] = (file.fd, offset)
         }
