@@ -32,10 +32,9 @@ final class SessionHistoryCache: Sendable {
     func turns(path: String) -> [Transcript.Turn] {
         state.withLock { state in
             state.clock += 1
-            if var entry = state.entries[path] {
-                entry.lastUse = state.clock
-                state.entries[path] = entry
-                return entry.turns.turns
+            if state.entries[path] != nil {
+                state.entries[path]!.lastUse = state.clock
+                return state.entries[path]!.turns.turns
             }
             let bytes = FileSystem.readFile(path) ?? []
             let entry = Entry(turns: TranscriptTurns(Transcript.parse(bytes)), coveredBytes: bytes.count, lastUse: state.clock)
@@ -46,19 +45,19 @@ final class SessionHistoryCache: Sendable {
         }
     }
 
-    /// Writer thread: `line` now occupies `length` bytes at `offset` of the file.
+    /// Writer thread: `line` now occupies `length` bytes at `offset` of the file. The entry is
+    /// edited in place (a copy out of the dictionary would copy every turn on each append).
     func appended(path: String, line: JSONObject, offset: Int, length: Int) {
         state.withLock { state in
-            guard var entry = state.entries[path], offset >= entry.coveredBytes else { return }
-            guard offset == entry.coveredBytes else {
+            guard let covered = state.entries[path]?.coveredBytes, offset >= covered else { return }
+            guard offset == covered else {
                 Self.drop(path, &state)  // bytes it never saw: read the file again on next use
                 return
             }
-            let before = entry.turns.textBytes
-            entry.turns.add(line)
-            entry.coveredBytes = offset + length
-            state.entries[path] = entry
-            state.textBytes += entry.turns.textBytes - before
+            let before = state.entries[path]!.turns.textBytes
+            state.entries[path]!.turns.add(line)
+            state.entries[path]!.coveredBytes = offset + length
+            state.textBytes += state.entries[path]!.turns.textBytes - before
             Self.evict(&state)
         }
     }

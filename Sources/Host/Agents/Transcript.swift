@@ -79,13 +79,13 @@ enum Transcript {
         let end = turns.firstIndex { $0.runId == runId } ?? turns.count
         var kept: [ChatMessage] = []
         var used = 0
-        for turn in turns[..<end].reversed() {
-            var pair: [ChatMessage] = []
-            if let text = turn.userText { pair.append(ChatMessage(role: "user", text: text)) }
-            if let text = turn.assistantText, !text.isEmpty { pair.append(ChatMessage(role: "assistant", text: text)) }
-            used += pair.reduce(0) { $0 + PromptBudget.tokens($1.text) }
+        for index in turns.indices[..<end].reversed() {
+            let user = turns[index].userText
+            let assistant = turns[index].assistantText.flatMap { $0.isEmpty ? nil : $0 }
+            used += (user.map(PromptBudget.tokens) ?? 0) + (assistant.map(PromptBudget.tokens) ?? 0)
             guard used <= budgetTokens else { break }
-            kept += pair.reversed()
+            if let assistant { kept.append(ChatMessage(role: "assistant", text: assistant)) }
+            if let user { kept.append(ChatMessage(role: "user", text: user)) }
         }
         return kept.reversed()
     }

@@ -64,13 +64,15 @@ struct JSONSerializer {
         output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
     }
 
-    private mutating func append(_ text: StaticString) {
+    /// Appends literal JSON text (callers that stream a document piece by piece).
+    mutating func append(_ text: StaticString) {
         output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     // MARK: Strings
 
-    private mutating func writeString(_ text: String) {
+    /// Writes `text` as a JSON string literal.
+    mutating func writeString(_ text: String) {
         output.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

@@ -36,7 +36,7 @@ struct OpenAICompletionsProvider: ModelProvider {
     func embed(_ inputs: [String], model: String, dimensions: Int?) async throws -> [[Float]] {
         var body = JSONObject([("model", .string(model)), ("input", .array(inputs.map { .string($0) }))])
         if let dimensions { body["dimensions"] = .number(Double(dimensions)) }
-        var response = try await post("/embeddings", body: .object(body), accept: "application/json")
+        var response = try await post("/embeddings", body: JSONValue.object(body).serializedBytes(), accept: "application/json")
         let bytes = try await collect(&response, limit: HTTPClientConnection.maxBodyBytes)
         guard let parsed = try? JSONParser.parse(bytes), let rows = parsed["data"]?.arrayValue else {
             throw ProviderError(reason: .serverError, status: response.status, message: "upstream sent an unreadable embeddings response")
@@ -47,17 +47,38 @@ struct OpenAICompletionsProvider: ModelProvider {
 
     // MARK: Request
 
-    /// `{model, messages, stream:true, stream_options:{include_usage:true}, …sampling, tools?, tool_choice?}`.
-    static func chatBody(_ request: ProviderRequest) -> JSONValue {
-        var body = JSONObject([
-            ("model", .string(request.model)),
-            ("messages", .array(request.messages.map(message))),
-            ("stream", true), ("stream_options", ["include_usage": true]),
-        ])
-        for (key, value) in request.sampling.entries { body[key] = value }
-        if !request.tools.isEmpty { body["tools"] = .array(request.tools) }
-        if let choice = request.toolChoice { body["tool_choice"] = choice }
-        return .object(body)
+    /// `{model, messages, stream:true, stream_options:{include_usage:true}, …sampling, tools?, tool_choice?}`,
+    /// written straight to bytes: the history can be hundreds of messages per run, and a
+    /// value tree per message cost more than the rest of the request.
+    static func chatBody(_ request: ProviderRequest) -> [UInt8] {
+        var out = JSONSerializer(pretty: false)
+        out.append(#"{"model":"#)
+        out.writeString(request.model)
+        out.append(#","messages":["#)
+        for (position, message) in request.messages.enumerated() {
+            if position > 0 { out.append(",") }
+            guard message.images.isEmpty else {
+                out.write(Self.message(message), level: 0)
+                continue
+            }
+            out.append(#"{"role":"#)
+            out.writeString(message.role)
+            out.append(#","content":"#)
+            out.writeString(message.text)
+            out.append("}")
+        }
+        out.append(#"],"stream":true,"stream_options":{"include_usage":true}"#)
+        var extra = request.sampling.entries
+        if !request.tools.isEmpty { extra.append(("tools", .array(request.tools))) }
+        if let choice = request.toolChoice { extra.append(("tool_choice", choice)) }
+        for (key, value) in extra where !["model", "messages", "stream", "stream_options"].contains(key) {
+            out.append(",")
+            out.writeString(key)
+            out.append(":")
+            out.write(value, level: 0)
+        }
+        out.append("}")
+        return out.output
     }
 
     private static func message(_ message: ChatMessage) -> JSONValue {
@@ -79,7 +100,7 @@ struct OpenAICompletionsProvider: ModelProvider {
     }
 
     /// Sends the POST and returns a 2xx response; other statuses become a classified error.
-    private func post(_ path: String, body: JSONValue, accept: String) async throws -> HTTPClientResponse {
+    private func post(_ path: String, body: [UInt8], accept: String) async throws -> HTTPClientResponse {
         guard let baseUrl = config.baseUrl else {
             throw ProviderError(reason: .format, message: "provider \(config.id) has no baseUrl")
         }
@@ -88,7 +109,7 @@ struct OpenAICompletionsProvider: ModelProvider {
         headers += config.headers
         let url = (baseUrl.hasSuffix("/") ? String(baseUrl.dropLast()) : baseUrl) + path
         let request = HTTPClientRequest(
-            method: "POST", url: url, headers: headers, body: body.serializedBytes(), timeoutMs: config.timeoutSeconds * 1000)
+            method: "POST", url: url, headers: headers, body: body, timeoutMs: config.timeoutSeconds * 1000)
         var response: HTTPClientResponse
         do {
             response = try await http.execute(request)
