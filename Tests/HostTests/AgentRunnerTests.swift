@@ -134,8 +134,8 @@ final class AgentRunnerTests: XCTestCase {
         XCTAssertEqual(waited?["error"], "aborted")
         let session = try XCTUnwrap(runner.store.find(key: "agent:main:abort", agentId: "main"))
         let last = runner.store.turns(of: session).last?.assistant
-        XCTAssertEqual(last?["stopReason"], "aborted")
-        XCTAssertEqual(last?["aborted"], true)
+        XCTAssertEqual(last?.stopReason, "aborted")
+        XCTAssertEqual(last?.aborted, true)
     }
 
     func testTimeoutEndsTheRunWithAgentTimeout() async {

@@ -11,26 +11,29 @@
 /// User lines are written at admission while an earlier run of the session may still be
 /// going, so readers group lines by `runId` in order of admission. Pure functions: any thread.
 enum Transcript {
+    /// One message line, reduced to what prompts and `chat.history` read: the history cache
+    /// keeps many of them, and a whole parsed line costs several times the memory.
+    struct Line: Equatable {
+        var role: String
+        var text: String?
+        var timestamp: JSONValue
+        var stopReason: JSONValue?
+        var aborted: Bool
+
+        init(_ line: JSONObject) {
+            role = line["role"]?.stringValue ?? "user"
+            text = line["text"]?.stringValue
+            timestamp = line["timestamp"] ?? 0
+            stopReason = line["stopReason"]
+            aborted = line["aborted"]?.boolValue == true
+        }
+    }
+
     /// One run of a session: its user message and, once finished, its assistant line.
     struct Turn: Equatable {
         var runId: String
-        var user: JSONObject? {
-            didSet { userText = user?["text"]?.stringValue }
-        }
-        var assistant: JSONObject? {
-            didSet { assistantText = assistant?["text"]?.stringValue }
-        }
-        /// The lines' `text`, read once: prompts are built from them on every run.
-        private(set) var userText: String?
-        private(set) var assistantText: String?
-
-        init(runId: String, user: JSONObject? = nil, assistant: JSONObject? = nil) {
-            self.runId = runId
-            self.user = user
-            self.assistant = assistant
-            userText = user?["text"]?.stringValue
-            assistantText = assistant?["text"]?.stringValue
-        }
+        var user: Line?
+        var assistant: Line?
     }
 
     static func header(sessionId: String, sessionKey: String, agentId: String, timestamp: Int) -> JSONValue {
@@ -80,8 +83,8 @@ enum Transcript {
         var kept: [ChatMessage] = []
         var used = 0
         for index in turns.indices[..<end].reversed() {
-            let user = turns[index].userText
-            let assistant = turns[index].assistantText.flatMap { $0.isEmpty ? nil : $0 }
+            let user = turns[index].user?.text
+            let assistant = turns[index].assistant?.text.flatMap { $0.isEmpty ? nil : $0 }
             used += (user.map(PromptBudget.tokens) ?? 0) + (assistant.map(PromptBudget.tokens) ?? 0)
             guard used <= budgetTokens else { break }
             if let assistant { kept.append(ChatMessage(role: "assistant", text: assistant)) }
@@ -97,14 +100,14 @@ enum Transcript {
         var rows: [JSONValue] = []
         for turn in turns {
             for line in [turn.user, turn.assistant].compactMap({ $0 }) {
-                guard var text = line["text"]?.stringValue, !text.isEmpty else { continue }
+                guard var text = line.text, !text.isEmpty else { continue }
                 if let maxChars, text.count > maxChars { text = String(text.prefix(maxChars)) }
                 var row = JSONObject([
-                    ("role", line["role"] ?? "user"), ("content", [["type": "text", "text": .string(text)]]),
-                    ("timestamp", line["timestamp"] ?? 0), ("runId", .string(turn.runId)),
+                    ("role", .string(line.role)), ("content", [["type": "text", "text": .string(text)]]),
+                    ("timestamp", line.timestamp), ("runId", .string(turn.runId)),
                 ])
-                if let stop = line["stopReason"] { row["stopReason"] = stop }
-                if line["aborted"]?.boolValue == true { row["aborted"] = true }
+                if let stop = line.stopReason { row["stopReason"] = stop }
+                if line.aborted { row["aborted"] = true }
                 rows.append(.object(row))
             }
         }

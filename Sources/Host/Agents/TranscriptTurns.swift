@@ -4,7 +4,7 @@
 struct TranscriptTurns {
     private(set) var turns: [Transcript.Turn] = []
     private var positions: [String: Int] = [:]
-    /// Characters of text held, for the cache's memory budget.
+    /// Bytes held, estimated (text plus about 160 per line), for the cache's memory budget.
     private(set) var textBytes = 0
 
     init() {}
@@ -21,7 +21,8 @@ struct TranscriptTurns {
             positions[runId] = turns.count - 1
             return turns.count - 1
         }()
-        textBytes += (line["text"]?.stringValue?.utf8.count ?? 0) + 64
-        if line["role"]?.stringValue == "user" { turns[position].user = line } else { turns[position].assistant = line }
+        let kept = Transcript.Line(line)
+        textBytes += (kept.text?.utf8.count ?? 0) + 160
+        if kept.role == "user" { turns[position].user = kept } else { turns[position].assistant = kept }
     }
 }
