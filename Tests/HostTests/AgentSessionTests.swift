@@ -204,4 +204,22 @@ final class AgentSessionTests: XCTestCase {
         try await accepted.wait(until: .durable)
         XCTAssertEqual(FileSystem.readFile(session.transcriptPath)?.count, (before?.count ?? 0) + Transcript.user(runId: "r3", text: "fine", timestamp: 3).serializedBytes().count + 1)
     }
+
+    /// An index that cannot be written (here a directory stands where the file goes) is
+    /// retried, but logged once; the turns themselves are still journaled.
+    func testUnwritableIndexIsLoggedOnce() async throws {
+        let dir = makeStateDir()
+        defer { FileSystem.removeTree(dir) }
+        FileSystem.makeDirectories(dir + "/agents/main/sessions/sessions.json", mode: 0o700)
+        let store = makeStore(dir)
+        for turn in 0..<5 {
+            let (_, stored) = store.open(
+                key: "agent:main:k\(turn)", agentId: "main", now: turn, appending: Transcript.user(runId: "r\(turn)", text: "t", timestamp: turn))
+            try await stored.wait(until: .durable)
+            try await Task.sleep(nanoseconds: 40_000_000)  // past the index coalescing interval
+        }
+        store.close()
+        let log = String(decoding: FileSystem.readFile(dir + "/log.jsonl") ?? [], as: UTF8.self)
+        XCTAssertEqual(log.components(separatedBy: "cannot write the session index of main").count - 1, 1, log)
+    }
 }

@@ -30,6 +30,9 @@ final class JournalWriter {
     private var log: Int32 = -1
     private(set) var logBytes = 0
     private var lastIndexWriteMs: UInt64 = 0
+    /// Failures logged and not yet cured: a file that keeps failing (full or read-only disk)
+    /// is retried at every checkpoint, but logged once, not once per retry.
+    private var reportedFailures: Set<String> = []
 
     /// Open transcript descriptors kept at most (all are closed when the cap is reached).
     static let maxOpenTranscripts = 256
@@ -40,9 +43,12 @@ final class JournalWriter {
 
     var logPath: String { "\(agentsDirectory)/journal.wal" }
     var isClean: Bool { logBytes == 0 && dirtyIndexes.isEmpty && unsyncedIndexes.isEmpty }
-    /// How long the writer may sleep before `idle()` has work: nil when clean.
+    /// How long the writer may sleep before `idle()` has work: nil when clean. Indexes that
+    /// failed to write are retried at the checkpoint pace, not the coalescing one.
     var idleTimeoutMs: Int? {
-        if !dirtyIndexes.isEmpty { return Int(Self.indexWriteIntervalMs) }
+        if !dirtyIndexes.isEmpty && !reportedFailures.contains(where: { $0.hasPrefix("index ") }) {
+            return Int(Self.indexWriteIntervalMs)
+        }
         return isClean ? nil : SessionJournal.idleCheckpointMs
     }
 
@@ -138,8 +144,9 @@ final class JournalWriter {
                 try ConfigFileSystem.writeAtomically(indexes.serialized(agentId: agentId), to: indexes.path(agentId: agentId), sync: sync)
                 dirtyIndexes.remove(agentId)
                 if !sync { unsyncedIndexes.insert(agentId) }
+                reportedFailures.remove("index \(agentId)")
             } catch {
-                logger.error("agents", "cannot write the session index of \(agentId): \(WriteError(path: error.path, errno: error.code))")
+                report("index \(agentId)", "cannot write the session index of \(agentId): \(WriteError(path: error.path, errno: error.code))")
             }
         }
     }
@@ -156,10 +163,10 @@ final class JournalWriter {
             let code = errno
             if cached == nil && fd >= 0 { close(fd) }
             guard synced else {
-                logger.error("agents", "session checkpoint: cannot sync \(path): \(Socket.errorText(code))")
-                return
+                return report("checkpoint", "session checkpoint: cannot sync \(path): \(Socket.errorText(code))")
             }
         }
+        reportedFailures.remove("checkpoint")
         dirtyIndexes.formUnion(unsyncedIndexes)
         writeIndexes(sync: true)
         guard dirtyIndexes.isEmpty else { return }
@@ -170,6 +177,11 @@ final class JournalWriter {
         logBytes = 0
         unsynced = []
         unsyncedIndexes = []
+    }
+
+    /// Logs `message` unless the failure `key` is already reported and not yet cured.
+    private func report(_ key: String, _ message: String) {
+        if reportedFailures.insert(key).inserted { logger.error("agents", message) }
     }
 
     // MARK: Files
