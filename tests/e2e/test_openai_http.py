@@ -198,18 +198,30 @@ def test_request_chosen_urls_refused(start_gateway, oc_env):
 # --------------------------------------------------------------------------- disconnect
 
 def open_and_drop(gw, body: dict, until: bytes | None) -> None:
-    """POST on a raw socket, read until `until` appears (None: read nothing), then close."""
+    """POST on a raw socket, read until `until` appears (None: read nothing), then close.
+
+    A dropped call gives its plugin slot back asynchronously (`on_cancel`, then the call's
+    final frame), so a 503 (slots still taken) is retried for up to 3 s: far less than the
+    5 s a run that was not cancelled would keep its slot."""
     data = json.dumps(body).encode()
-    sock = socket.create_connection(("127.0.0.1", gw.port), timeout=10)
-    sock.sendall(req("POST", "/v1/chat/completions", headers={"Authorization": f"Bearer {gw.token}",
-                                                               "Content-Type": "application/json"}, body=data))
-    received = b""
-    while until is not None and until not in received:
-        chunk = sock.recv(4096)
-        assert chunk, f"closed before {until!r}"
-        received += chunk
-    assert until is None or received.startswith(b"HTTP/1.1 200")
-    sock.close()
+    deadline = time.monotonic() + 3
+    while True:
+        sock = socket.create_connection(("127.0.0.1", gw.port), timeout=10)
+        sock.sendall(req("POST", "/v1/chat/completions", headers={"Authorization": f"Bearer {gw.token}",
+                                                                   "Content-Type": "application/json"}, body=data))
+        if until is None:
+            sock.close()
+            return
+        received = b""
+        while b"\r\n\r\n" not in received or (received.startswith(b"HTTP/1.1 200") and until not in received):
+            chunk = sock.recv(4096)
+            assert chunk, f"closed before {until!r}"
+            received += chunk
+        sock.close()
+        if received.startswith(b"HTTP/1.1 200"):
+            return
+        assert received.startswith(b"HTTP/1.1 503") and time.monotonic() < deadline, received
+        time.sleep(0.05)
 
 
 def test_client_disconnect_aborts_the_run(start_gateway, oc_env):
