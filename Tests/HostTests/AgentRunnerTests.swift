@@ -34,7 +34,7 @@ final class AgentRunnerTests: XCTestCase {
             let refusal = await runner.admit(runId: runId, method: "agent", params: params, caller: Self.caller)
             XCTAssertNil(refusal)
             let log = self.log
-            return (runId, await runner.run(runId: runId, method: "agent", params: params, caller: Self.caller) { log.append($0, $1) })
+            return (runId, await runner.run(runId: runId, method: "agent", params: params, caller: Self.caller) { log.append($0, $1()) })
         }
     }
 
@@ -55,7 +55,7 @@ final class AgentRunnerTests: XCTestCase {
         let log = EventLog()
         service = try AgentRuntimeService(
             config: { config }, stateDir: dir, logger: Logger(options: Logger.Options(file: dir + "/log.jsonl")), registry: registry,
-            broadcast: { name, payload in log.append(name, payload) })
+            broadcast: { name, payload in log.append(name, payload()) })
         h = Harness(runner: service.runner, log: log)
     }
 

@@ -77,15 +77,15 @@ final class AgentSessionTests: XCTestCase {
         let turns = TranscriptTurns(lines).turns
         XCTAssertEqual(turns.map(\.runId), ["r1", "r2", "r3"])
         XCTAssertEqual(
-            Transcript.promptHistory(turns, before: "r3"),
+            Transcript.promptHistory(turns, before: "r3").messages,
             [ChatMessage(role: "user", text: "one"), ChatMessage(role: "assistant", text: "echo: one"), ChatMessage(role: "user", text: "two"),
              ChatMessage(role: "assistant", text: "ec")])
-        XCTAssertEqual(Transcript.promptHistory(turns, before: "r2"), [ChatMessage(role: "user", text: "one"), ChatMessage(role: "assistant", text: "echo: one")])
+        XCTAssertEqual(Transcript.promptHistory(turns, before: "r2").messages, [ChatMessage(role: "user", text: "one"), ChatMessage(role: "assistant", text: "echo: one")])
         // A budget for the newest turn only ("two" + "ec": 5 + 5 tokens) keeps that turn whole.
         XCTAssertEqual(
-            Transcript.promptHistory(turns, before: "r3", budgetTokens: 10),
+            Transcript.promptHistory(turns, before: "r3", budgetTokens: 10).messages,
             [ChatMessage(role: "user", text: "two"), ChatMessage(role: "assistant", text: "ec")])
-        XCTAssertEqual(Transcript.promptHistory(turns, before: "r3", budgetTokens: 9), [])
+        XCTAssertEqual(Transcript.promptHistory(turns, before: "r3", budgetTokens: 9).messages, [])
         let small = ProviderConfig.Model(id: "m", acceptsImages: false, maxTokens: 100, contextWindow: 120)
         XCTAssertEqual(PromptBudget.historyBudget(model: small, fixed: [ChatMessage(role: "user", text: String(repeating: "x", count: 40))]), 6)
         XCTAssertEqual(PromptBudget.historyBudget(model: nil, fixed: []), PromptBudget.defaultContextWindow)

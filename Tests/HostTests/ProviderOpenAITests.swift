@@ -60,18 +60,24 @@ final class ProviderOpenAITests: XCTestCase {
         XCTAssertEqual(json["tools"]?.arrayValue?.count, 1)
     }
 
-    /// The body is written straight to bytes: exact text, escapes, image parts and key order.
+    /// The body is written straight to bytes: exact text, escapes, image parts, key order, and
+    /// the pre-rendered history between the system prompt and the current message.
     func testChatBodyBytes() throws {
+        let history = PromptHistory([
+            PromptHistory.Part(user: nil, assistant: nil),
+            PromptHistory.Part(user: "q", assistant: "ok \u{1F600}"),
+            PromptHistory.Part(user: "two", assistant: ""),
+        ])
+        XCTAssertEqual(history.messages.map(\.role), ["user", "assistant", "user"])
         let request = ProviderRequest(
             model: "m\"1",
-            messages: [
-                ChatMessage(role: "system", text: "be \"brief\"\n"), ChatMessage(role: "assistant", text: "ok \u{1F600}"),
-                ChatMessage(role: "user", text: "look", images: ["data:image/png;base64,AA=="]),
-            ],
+            leading: [ChatMessage(role: "system", text: "be \"brief\"\n")],
+            history: history,
+            messages: [ChatMessage(role: "user", text: "look", images: ["data:image/png;base64,AA=="])],
             tools: [["type": "function", "function": ["name": "f"]]], toolChoice: "auto", sampling: ["max_tokens": 5, "temperature": 0.5],
             currentMessage: "look")
         let expected = #"{"model":"m\"1","messages":[{"role":"system","content":"be \"brief\"\n"},"#
-            + #"{"role":"assistant","content":"ok 😀"},"#
+            + #"{"role":"user","content":"q"},{"role":"assistant","content":"ok 😀"},{"role":"user","content":"two"},"#
             + #"{"role":"user","content":[{"type":"text","text":"look"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}}]}],"#
             + #""stream":true,"stream_options":{"include_usage":true},"max_tokens":5,"temperature":0.5,"#
             + #""tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto"}"#

@@ -72,7 +72,7 @@ public final class AgentRunner: AgentRuntime {
 
     public func run(
         runId: String, method: String, params: JSONObject, caller: MethodCaller,
-        emit: @escaping @Sendable (_ event: String, _ payload: JSONValue) -> Void
+        emit: @escaping @Sendable (_ event: String, _ payload: () -> JSONValue) -> Void
     ) async -> MethodResponse {
         let run: Admitted
         if let ready = admitted.withLock({ $0.removeValue(forKey: runId) }) {
@@ -235,7 +235,7 @@ public final class AgentRunner: AgentRuntime {
         var system: [ChatMessage] = []
         let prompts = [request.agent.systemPrompt, request.extraSystemPrompt].compactMap { $0 }.filter { !$0.isEmpty }
         if !prompts.isEmpty { system.append(ChatMessage(role: "system", text: prompts.joined(separator: "\n\n"))) }
-        let turns = store.turns(of: run.session)
+        let store = self.store
         let logger = self.logger
         return try await router().complete(
             candidates: request.candidates,
@@ -248,9 +248,10 @@ public final class AgentRunner: AgentRuntime {
                     current.images = request.images
                 }
                 let budget = PromptBudget.historyBudget(model: provider.model(ref.model), fixed: system + [current])
-                let history = Transcript.promptHistory(turns, before: request.runId, budgetTokens: budget)
                 return ProviderRequest(
-                    model: ref.model, messages: system + history + [current], tools: request.clientTools, toolChoice: request.toolChoice,
+                    model: ref.model, leading: system,
+                    history: store.promptHistory(of: run.session, before: request.runId, budgetTokens: budget),
+                    messages: [current], tools: request.clientTools, toolChoice: request.toolChoice,
                     sampling: request.sampling, currentMessage: request.message)
             },
             onDelta: { emitter.assistant($0) },

@@ -17,7 +17,7 @@ public final class AgentRuntimeService: Sendable {
     public init(
         config: @escaping @Sendable () -> JSONValue, secret: @escaping @Sendable ([String]) -> String? = { _ in nil },
         stateDir: String, logger: Logger, registry: MethodRegistry,
-        broadcast: (@Sendable (_ event: String, _ payload: JSONValue) -> Void)? = nil
+        broadcast: (@Sendable (_ event: String, _ payload: () -> JSONValue) -> Void)? = nil
     ) throws(MethodRegistrationError) {
         http = HTTPClient()
         runner = AgentRunner(config: config, secret: secret, stateDir: stateDir, logger: logger, http: http)

@@ -4,22 +4,29 @@ import Synchronization
 /// `{runId, seq, stream, ts, data}` (lifecycle `start`/`end`/`error`, assistant deltas as
 /// `{text, delta}` or replacements as `{text, replace:true}`) and `chat` events
 /// (`delta`/`final`/`aborted`/`error`), each stream with its own per-run `seq` from 1.
-/// `broadcast` sends to the event bus; `frame` (internal runs) forwards each `agent` event
-/// payload to the calling plugin as an interim frame. Thread-safe (mutex for the counters);
-/// a run emits from its one task.
+/// `broadcast` sends to the event bus, which builds a payload only when a client listens;
+/// `frame` (internal runs) forwards each `agent` event payload to the calling plugin as an
+/// interim frame, assistant ones only when `frameDeltas` (a caller that only wants the
+/// result skips them; `seq` still counts them). Thread-safe (mutex for the counters); a run
+/// emits from its one task.
 final class RunEmitter: Sendable {
-    typealias Broadcast = @Sendable (_ event: String, _ payload: JSONValue) -> Void
+    typealias Broadcast = @Sendable (_ event: String, _ payload: () -> JSONValue) -> Void
 
     let runId: String
     let sessionKey: String
     private let broadcast: Broadcast?
     private let frame: (@Sendable (JSONValue) -> Void)?
+    private let frameDeltas: Bool
     private let state = Mutex((agentSeq: 0, chatSeq: 0, text: ""))
 
-    init(runId: String, sessionKey: String, broadcast: Broadcast?, frame: (@Sendable (JSONValue) -> Void)? = nil) {
+    init(
+        runId: String, sessionKey: String, broadcast: Broadcast?, frameDeltas: Bool = true,
+        frame: (@Sendable (JSONValue) -> Void)? = nil
+    ) {
         self.runId = runId
         self.sessionKey = sessionKey
         self.broadcast = broadcast
+        self.frameDeltas = frameDeltas
         self.frame = frame
     }
 
@@ -80,23 +87,33 @@ final class RunEmitter: Sendable {
 
     // MARK: Sending
 
-    private func agent(_ stream: String, _ data: JSONValue) {
+    private func agent(_ stream: String, _ data: @autoclosure () -> JSONValue) {
         let seq = state.withLock { s -> Int in
             s.agentSeq += 1
             return s.agentSeq
         }
-        let payload = AgentFrames.agentEvent(runId: runId, seq: seq, stream: stream, data: data, tsMs: ProtocolClock.epochMs())
-        broadcast?("agent", payload)
-        frame?(payload)
+        let now = ProtocolClock.epochMs()
+        func payload() -> JSONValue {
+            AgentFrames.agentEvent(runId: runId, seq: seq, stream: stream, data: data(), tsMs: now)
+        }
+        guard let frame, frameDeltas || stream != "assistant" else {
+            broadcast?("agent", payload)
+            return
+        }
+        let built = payload()
+        broadcast?("agent") { built }
+        frame(built)
     }
 
-    private func chat(_ state: AgentFrames.ChatState, message: JSONValue? = nil, usage: JSONValue? = nil) {
+    private func chat(_ state: AgentFrames.ChatState, message: @autoclosure () -> JSONValue? = nil, usage: JSONValue? = nil) {
         guard let broadcast else { return }
         let seq = self.state.withLock { s -> Int in
             s.chatSeq += 1
             return s.chatSeq
         }
-        broadcast("chat", AgentFrames.chatEvent(runId: runId, sessionKey: sessionKey, seq: seq, state: state, message: message, usage: usage))
+        broadcast("chat") {
+            AgentFrames.chatEvent(runId: runId, sessionKey: sessionKey, seq: seq, state: state, message: message(), usage: usage)
+        }
     }
 
     /// `{role:"assistant", content:[{type:"text", text}], timestamp}`.

@@ -30,18 +30,28 @@ final class SessionHistoryCache: Sendable {
 
     /// The turns of the transcript at `path` (read from disk on a miss; empty when missing).
     func turns(path: String) -> [Transcript.Turn] {
+        withTurns(path: path) { $0 }
+    }
+
+    /// `Transcript.promptHistory` of the transcript at `path`, taken under the lock: handing
+    /// out the whole array would make the writer's next append copy it.
+    func promptHistory(path: String, before runId: String, budgetTokens: Int) -> PromptHistory {
+        withTurns(path: path) { Transcript.promptHistory($0, before: runId, budgetTokens: budgetTokens) }
+    }
+
+    private func withTurns<Result>(path: String, _ body: ([Transcript.Turn]) -> Result) -> Result {
         state.withLock { state in
             state.clock += 1
             if state.entries[path] != nil {
                 state.entries[path]!.lastUse = state.clock
-                return state.entries[path]!.turns.turns
+                return body(state.entries[path]!.turns.turns)
             }
             let bytes = FileSystem.readFile(path) ?? []
             let entry = Entry(turns: TranscriptTurns(Transcript.parse(bytes)), coveredBytes: bytes.count, lastUse: state.clock)
             state.entries[path] = entry
             state.textBytes += entry.turns.textBytes
             Self.evict(&state)
-            return entry.turns.turns
+            return body(entry.turns.turns)
         }
     }
 

@@ -87,6 +87,11 @@ final class SessionStore: Sendable {
         history.turns(path: session.transcriptPath)
     }
 
+    /// The prompt history of a run of `session` (`Transcript.promptHistory`).
+    func promptHistory(of session: Session, before runId: String, budgetTokens: Int) -> PromptHistory {
+        history.promptHistory(path: session.transcriptPath, before: runId, budgetTokens: budgetTokens)
+    }
+
     /// Writes what is queued, makes it durable and refuses later writes. Gateway stop.
     func close() {
         journal.close()

@@ -32,8 +32,25 @@ enum Transcript {
     /// One run of a session: its user message and, once finished, its assistant line.
     struct Turn: Equatable {
         var runId: String
-        var user: Line?
-        var assistant: Line?
+        var user: Line? {
+            didSet { renderPrompt() }
+        }
+        var assistant: Line? {
+            didSet { renderPrompt() }
+        }
+        /// What later runs send upstream for this turn.
+        private(set) var prompt: PromptHistory.Part
+
+        init(runId: String, user: Line? = nil, assistant: Line? = nil) {
+            self.runId = runId
+            self.user = user
+            self.assistant = assistant
+            prompt = PromptHistory.Part(user: user?.text, assistant: assistant?.text)
+        }
+
+        private mutating func renderPrompt() {
+            prompt = PromptHistory.Part(user: user?.text, assistant: assistant?.text)
+        }
     }
 
     static func header(sessionId: String, sessionKey: String, agentId: String, timestamp: Int) -> JSONValue {
@@ -78,19 +95,22 @@ enum Transcript {
     /// Prompt history from the turns admitted before `runId` (all turns when it is absent):
     /// user texts and non-empty assistant texts, keeping the most recent turns whose estimated
     /// size fits `budgetTokens` (`PromptBudget.tokens`); an older turn that does not fit ends it.
-    static func promptHistory(_ turns: [Turn], before runId: String, budgetTokens: Int = .max) -> [ChatMessage] {
-        let end = turns.firstIndex { $0.runId == runId } ?? turns.count
-        var kept: [ChatMessage] = []
-        var used = 0
-        for index in turns.indices[..<end].reversed() {
-            let user = turns[index].user?.text
-            let assistant = turns[index].assistant?.text.flatMap { $0.isEmpty ? nil : $0 }
-            used += (user.map(PromptBudget.tokens) ?? 0) + (assistant.map(PromptBudget.tokens) ?? 0)
-            guard used <= budgetTokens else { break }
-            if let assistant { kept.append(ChatMessage(role: "assistant", text: assistant)) }
-            if let user { kept.append(ChatMessage(role: "user", text: user)) }
+    /// Indexes, not element copies: this runs per run over sessions of hundreds of turns.
+    static func promptHistory(_ turns: [Turn], before runId: String, budgetTokens: Int = .max) -> PromptHistory {
+        var end = turns.endIndex
+        // The run is usually the newest turn.
+        for index in turns.indices.reversed() where turns[index].runId == runId {
+            end = index
+            break
         }
-        return kept.reversed()
+        var start = end
+        var used = 0
+        while start > turns.startIndex {
+            used += turns[start - 1].prompt.tokens
+            guard used <= budgetTokens else { break }
+            start -= 1
+        }
+        return PromptHistory((start..<end).map { turns[$0].prompt })
     }
 
     /// `chat.history` rows: `{role, content:[{type:"text",text}], timestamp, runId, stopReason?}`;

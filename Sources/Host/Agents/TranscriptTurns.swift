@@ -4,7 +4,8 @@
 struct TranscriptTurns {
     private(set) var turns: [Transcript.Turn] = []
     private var positions: [String: Int] = [:]
-    /// Bytes held, estimated (text plus about 160 per line), for the cache's memory budget.
+    /// Bytes held, estimated (text twice, in the line and in the turn's rendered prompt, plus
+    /// about 200 per line), for the cache's memory budget.
     private(set) var textBytes = 0
 
     init() {}
@@ -22,7 +23,7 @@ struct TranscriptTurns {
             return turns.count - 1
         }()
         let kept = Transcript.Line(line)
-        textBytes += (kept.text?.utf8.count ?? 0) + 160
+        textBytes += 2 * (kept.text?.utf8.count ?? 0) + 200
         if kept.role == "user" { turns[position].user = kept } else { turns[position].assistant = kept }
     }
 }

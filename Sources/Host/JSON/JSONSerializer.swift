@@ -69,6 +69,11 @@ struct JSONSerializer {
         output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// Appends JSON text rendered earlier.
+    mutating func append(raw bytes: [UInt8]) {
+        output.append(contentsOf: bytes)
+    }
+
     // MARK: Strings
 
     /// Writes `text` as a JSON string literal.

@@ -13,7 +13,7 @@ struct AgentMethods {
         let env = environment
         let events = self.events
         let cache = self.cache
-        let emit: @Sendable (String, JSONValue) -> Void = { event, payload in events.broadcast(event, payload: payload) }
+        let emit: @Sendable (String, () -> JSONValue) -> Void = { event, payload in events.broadcast(event, payload: payload) }
         add(registry, "agent") { request, responder in
             guard let (params, key) = Self.validate(request, responder, required: ["message"]) else { return }
             if let stored = cache.lookup(key) { return responder.respond(stored) }

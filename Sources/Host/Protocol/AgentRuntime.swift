@@ -4,10 +4,11 @@
 public protocol AgentRuntime: Sendable {
     /// Runs one turn (`agent` or `chat.send` params, already validated, with `runId`
     /// assigned) and returns the final `agent` res (see `AgentFrames.completed`/`failed`).
-    /// `emit` broadcasts `agent`/`chat` events (payloads from `AgentFrames`).
+    /// `emit` broadcasts `agent`/`chat` events (payloads from `AgentFrames`), building the
+    /// payload only when some client listens.
     func run(
         runId: String, method: String, params: JSONObject, caller: MethodCaller,
-        emit: @escaping @Sendable (_ event: String, _ payload: JSONValue) -> Void
+        emit: @escaping @Sendable (_ event: String, _ payload: () -> JSONValue) -> Void
     ) async -> MethodResponse
 
     /// `agent.wait` result `{runId, status, startedAt?, endedAt?, error?}`; nil for an

@@ -73,6 +73,12 @@ public final class EventBus: Sendable {
     ///   - stateVersion: frame-level counters (`presence` and `health` events).
     ///   - dropIfSlow: skip (consuming `seq`) for backed-up sockets instead of closing them.
     public func broadcast(_ event: String, payload: JSONValue?, stateVersion: StateVersion? = nil, dropIfSlow: Bool = false) {
+        broadcast(event, stateVersion: stateVersion, dropIfSlow: dropIfSlow) { payload }
+    }
+
+    /// `broadcast` with a payload built only when a client will get it: run events come
+    /// several times per run, mostly with nobody listening.
+    public func broadcast(_ event: String, stateVersion: StateVersion? = nil, dropIfSlow: Bool = false, payload: () -> JSONValue?) {
         let targets = state.withLock { s -> [Deliver] in
             s.members.values.compactMap { member in
                 guard let audience = member.audience, EventScopeFilter.allows(event, audience: audience) else { return nil }
@@ -80,7 +86,7 @@ public final class EventBus: Sendable {
             }
         }
         guard !targets.isEmpty else { return }
-        let encoded = EncodedEvent(name: event, payload: payload, stateVersion: stateVersion)
+        let encoded = EncodedEvent(name: event, payload: payload(), stateVersion: stateVersion)
         for deliver in targets { deliver(.event(encoded, dropIfSlow: dropIfSlow)) }
     }
 

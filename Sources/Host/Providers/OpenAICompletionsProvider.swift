@@ -48,25 +48,28 @@ struct OpenAICompletionsProvider: ModelProvider {
     // MARK: Request
 
     /// `{model, messages, stream:true, stream_options:{include_usage:true}, …sampling, tools?, tool_choice?}`,
-    /// written straight to bytes: the history can be hundreds of messages per run, and a
-    /// value tree per message cost more than the rest of the request.
+    /// written straight to bytes with the history's messages as rendered when they were
+    /// recorded: the history can be hundreds of messages per run.
     static func chatBody(_ request: ProviderRequest) -> [UInt8] {
         var out = JSONSerializer(pretty: false)
         out.append(#"{"model":"#)
         out.writeString(request.model)
         out.append(#","messages":["#)
-        for (position, message) in request.messages.enumerated() {
-            if position > 0 { out.append(",") }
-            guard message.images.isEmpty else {
-                out.write(Self.message(message), level: 0)
-                continue
+        var first = true
+        func write(_ messages: [ChatMessage]) {
+            for message in messages {
+                if !first { out.append(",") }
+                first = false
+                if message.images.isEmpty {
+                    out.writeTextMessage(message)
+                } else {
+                    out.write(Self.message(message), level: 0)
+                }
             }
-            out.append(#"{"role":"#)
-            out.writeString(message.role)
-            out.append(#","content":"#)
-            out.writeString(message.text)
-            out.append("}")
         }
+        write(request.leading)
+        request.history.write(to: &out, first: &first)
+        write(request.trailing)
         out.append(#"],"stream":true,"stream_options":{"include_usage":true}"#)
         var extra = request.sampling.entries
         if !request.tools.isEmpty { extra.append(("tools", .array(request.tools))) }
@@ -81,8 +84,8 @@ struct OpenAICompletionsProvider: ModelProvider {
         return out.output
     }
 
+    /// A message with images: `content` is a list of parts.
     private static func message(_ message: ChatMessage) -> JSONValue {
-        guard !message.images.isEmpty else { return ["role": .string(message.role), "content": .string(message.text)] }
         var parts: [JSONValue] = [["type": "text", "text": .string(message.text)]]
         parts += message.images.map { ["type": "image_url", "image_url": ["url": .string($0)]] }
         return ["role": .string(message.role), "content": .array(parts)]

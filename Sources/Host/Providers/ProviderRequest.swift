@@ -17,8 +17,12 @@ public struct ChatMessage: Sendable, Equatable {
 public struct ProviderRequest: Sendable {
     /// The model id inside the provider (`model` of `provider/model`).
     public var model: String
-    /// System prompt first (when any), then the session history, then the current message.
-    public var messages: [ChatMessage]
+    /// Messages before the history (the system prompt, when any).
+    public var leading: [ChatMessage]
+    /// The session's earlier turns, rendered when they were recorded.
+    public var history: PromptHistory
+    /// Messages after the history (the current message).
+    public var trailing: [ChatMessage]
     /// Client tools in OpenAI form `{type:"function", function:{name, description?, parameters?}}`.
     public var tools: [JSONValue]
     /// `tool_choice` as the client gave it.
@@ -28,17 +32,23 @@ public struct ProviderRequest: Sendable {
     /// The text of the current message (directives of the echo provider live here).
     public var currentMessage: String
 
+    /// - Parameter messages: the messages after the history (all of them when there is none).
     public init(
-        model: String, messages: [ChatMessage], tools: [JSONValue] = [], toolChoice: JSONValue? = nil,
-        sampling: JSONObject = JSONObject(), currentMessage: String
+        model: String, leading: [ChatMessage] = [], history: PromptHistory = PromptHistory(), messages: [ChatMessage],
+        tools: [JSONValue] = [], toolChoice: JSONValue? = nil, sampling: JSONObject = JSONObject(), currentMessage: String
     ) {
         self.model = model
-        self.messages = messages
+        self.leading = leading
+        self.history = history
+        trailing = messages
         self.tools = tools
         self.toolChoice = toolChoice
         self.sampling = sampling
         self.currentMessage = currentMessage
     }
+
+    /// Every message in prompt order.
+    public var messages: [ChatMessage] { leading + history.messages + trailing }
 
     /// Names of the offered client tools.
     var toolNames: [String] { tools.compactMap { $0["function"]?["name"]?.stringValue ?? $0["name"]?.stringValue } }
