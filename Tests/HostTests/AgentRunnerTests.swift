@@ -54,7 +54,7 @@ final class AgentRunnerTests: XCTestCase {
         registry = MethodRegistry()
         let log = EventLog()
         service = try AgentRuntimeService(
-            config: { config }, stateDir: dir, logger: Logger(options: Logger.Options(file: dir + "/log.jsonl")), registry: registry,
+            config: { (0, config) }, stateDir: dir, logger: Logger(options: Logger.Options(file: dir + "/log.jsonl")), registry: registry,
             broadcast: { name, payload in log.append(name, payload()) })
         h = Harness(runner: service.runner, log: log)
     }

@@ -8,7 +8,8 @@ import Synchronization
 /// `internal.agent.run`.
 ///
 /// Config is read through `config()` on every admission (hot reload applies to the next
-/// run); `maxConcurrent` is read once at construction. Thread-safe; blocking file I/O runs
+/// run), its agents and providers parsed again only when its revision changes;
+/// `maxConcurrent` is read once at construction. Thread-safe; blocking file I/O runs
 /// on the calling task, never on event-loop threads.
 public final class AgentRunner: AgentRuntime {
     /// A run that passed admission and waits for `run`/`execute`; `stored` resolves when its
@@ -19,11 +20,20 @@ public final class AgentRunner: AgentRuntime {
         var stored: JournalReceipt
     }
 
-    private let config: @Sendable () -> JSONValue
+    /// The agents and providers of one config revision.
+    private struct Derived {
+        var revision: UInt64
+        var catalog: AgentCatalog
+        var providers: [String: ProviderConfig]
+    }
+
+    private let config: @Sendable () -> (revision: UInt64, value: JSONValue)
+    private let derived = Mutex<Derived?>(nil)
     private let secret: @Sendable ([String]) -> String?
     private let logger: Logger
     let store: SessionStore
     let runs = RunRegistry()
+    private let deadlines: RunDeadlines
     /// System events (wake hooks) waiting for a session's next run.
     let systemEvents = SystemEventQueue()
     private let lanes = SessionLanes()
@@ -33,11 +43,11 @@ public final class AgentRunner: AgentRuntime {
     private let admitted = Mutex<[String: Admitted]>([:])
 
     /// - Parameters:
-    ///   - config: the current effective config snapshot (cheap; called per admission).
+    ///   - config: the current effective config snapshot and its revision (cheap; called per admission).
     ///   - secret: the resolved value of a SecretRef at a config path (`apiKey`).
     ///   - pause: waits between upstream retries (tests pass a shorter one).
     init(
-        config: @escaping @Sendable () -> JSONValue, secret: @escaping @Sendable ([String]) -> String?, stateDir: String,
+        config: @escaping @Sendable () -> (revision: UInt64, value: JSONValue), secret: @escaping @Sendable ([String]) -> String?, stateDir: String,
         logger: Logger, http: HTTPClient,
         pause: @escaping @Sendable (Int) async throws -> Void = { ms in try await Task.sleep(nanoseconds: UInt64(ms) * 1_000_000) }
     ) {
@@ -47,14 +57,23 @@ public final class AgentRunner: AgentRuntime {
         self.http = http
         self.pause = pause
         store = SessionStore(stateDir: stateDir, logger: logger)
-        gate = AsyncGate(capacity: AgentCatalog(config: config()).maxConcurrent)
+        deadlines = RunDeadlines { [runs] runId in runs.timeOut(runId: runId) }
+        gate = AsyncGate(capacity: AgentCatalog(config: config().value).maxConcurrent)
     }
 
     /// The agents of the current config.
-    func catalog() -> AgentCatalog { AgentCatalog(config: config()) }
+    func catalog() -> AgentCatalog { current().catalog }
 
     /// The providers of the current config, API keys resolved.
-    func providers() -> [String: ProviderConfig] { ProviderConfig.all(config: config(), secret: secret) }
+    func providers() -> [String: ProviderConfig] { current().providers }
+
+    private func current() -> Derived {
+        let (revision, value) = config()
+        if let cached = derived.withLock({ $0 }), cached.revision == revision { return cached }
+        let fresh = Derived(revision: revision, catalog: AgentCatalog(config: value), providers: ProviderConfig.all(config: value, secret: secret))
+        derived.withLock { $0 = fresh }
+        return fresh
+    }
 
     /// A router over the current providers.
     func router() -> ModelRouter { ModelRouter(providers: providers(), http: http, pause: pause) }
@@ -169,12 +188,14 @@ public final class AgentRunner: AgentRuntime {
         admitted.withLock { $0.removeValue(forKey: runId) }
     }
 
-    private func perform(_ run: Admitted, emitter: RunEmitter) async -> RunOutcome {
+    /// `execute` in the calling task, one task hop less: for a task started for this run
+    /// alone, whose cancel hook (`runs.setCancel`) the caller installed.
+    func perform(_ run: Admitted, emitter: RunEmitter) async -> RunOutcome {
         let request = run.request
         let runId = request.runId
         var startedAt: Int?
-        var watchdog: Task<Void, Never>?
-        defer { watchdog?.cancel() }
+        var deadline: UInt64?
+        defer { if let deadline { deadlines.cancel(deadline) } }
         do {
             let (result, model) = try await lanes.withLane(request.sessionKey) {
                 try await gate.withSlot {
@@ -183,12 +204,7 @@ public final class AgentRunner: AgentRuntime {
                     startedAt = start
                     runs.markStarted(runId: runId, at: start)
                     emitter.started(at: start)
-                    let runs = self.runs
-                    let timeoutNs = UInt64(request.timeoutSeconds) * 1_000_000_000
-                    watchdog = Task {
-                        try? await Task.sleep(nanoseconds: timeoutNs)
-                        if !Task.isCancelled { runs.timeOut(runId: runId) }
-                    }
+                    deadline = deadlines.arm(runId: runId, afterMs: UInt64(request.timeoutSeconds) * 1000)
                     return try await complete(run, emitter: emitter)
                 }
             }

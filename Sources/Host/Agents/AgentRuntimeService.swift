@@ -8,14 +8,15 @@ public final class AgentRuntimeService: Sendable {
     private let http: HTTPClient
 
     /// - Parameters:
-    ///   - config: the current effective config (called per run: return a cached snapshot).
+    ///   - config: the current effective config and its revision (called per run: return a
+    ///     cached snapshot; what the runtime derives from it is rebuilt when the revision changes).
     ///   - secret: the resolved value of a SecretRef at a config path, e.g.
     ///     `["models","providers","local","apiKey"]` (literal strings never reach it).
     ///   - stateDir: sessions live under `<stateDir>/agents/<agentId>/sessions/`.
     ///   - registry: receives the internal methods (dispatched only with `includingInternal`).
     ///   - broadcast: the event bus, so runs started by plugins also emit `agent`/`chat` events.
     public init(
-        config: @escaping @Sendable () -> JSONValue, secret: @escaping @Sendable ([String]) -> String? = { _ in nil },
+        config: @escaping @Sendable () -> (revision: UInt64, value: JSONValue), secret: @escaping @Sendable ([String]) -> String? = { _ in nil },
         stateDir: String, logger: Logger, registry: MethodRegistry,
         broadcast: (@Sendable (_ event: String, _ payload: () -> JSONValue) -> Void)? = nil
     ) throws(MethodRegistrationError) {

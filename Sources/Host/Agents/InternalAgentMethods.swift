@@ -61,7 +61,7 @@ struct InternalAgentMethods {
         let emitter = RunEmitter(runId: runId, sessionKey: sessionKey, broadcast: broadcast, frameDeltas: frameDeltas) { payload in
             responder.sendInterim(.success(payload))
         }
-        Task {
+        let task = Task {
             do throws(ProtocolError) {
                 try await runner.persist(admitted)
             } catch {
@@ -70,12 +70,14 @@ struct InternalAgentMethods {
             responder.sendInterim(.success(AgentFrames.agentEvent(
                 runId: runId, seq: 0, stream: "lifecycle", data: ["phase": "accepted", "sessionKey": .string(sessionKey)],
                 tsMs: ProtocolClock.epochMs())))
-            let outcome = await runner.execute(admitted, emitter: emitter)
+            let outcome = await runner.perform(admitted, emitter: emitter)
             if let result = outcome.result {
                 responder.succeed(result)
             } else {
                 responder.fail(outcome.error ?? .unavailable("run failed"))
             }
         }
+        // The task exists for this run alone: aborts and the timeout cancel it directly.
+        runner.runs.setCancel(runId: runId) { task.cancel() }
     }
 }

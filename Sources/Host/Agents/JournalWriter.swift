@@ -68,8 +68,8 @@ final class JournalWriter {
 
     /// Writes one batch: each submission's lines (a submission whose line fails is rolled
     /// back and failed alone), then all their log records in one `write`, then the changed
-    /// indexes when one gained a session or the interval passed; resolves `.written`; then one
-    /// `fdatasync` of the log and `.durable`.
+    /// indexes when one gained a session; resolves `.written`; then one `fdatasync` of the log
+    /// and `.durable`; then the changed indexes when the coalescing interval passed.
     func write(_ batch: [SessionJournal.Submission]) {
         var records: [UInt8] = []
         var undo: [(append: SessionJournal.Append, offset: Int)] = []
@@ -105,9 +105,7 @@ final class JournalWriter {
             for submission in accepted { submission.receipt.fail(error) }
             return
         }
-        if indexGainedSession || EventLoop.nowMs() - lastIndexWriteMs >= Self.indexWriteIntervalMs {
-            writeIndexes(sync: false)
-        }
+        if indexGainedSession { writeIndexes(sync: false) }
         for (append, offset) in undo {
             history.appended(path: append.path, line: append.value, offset: offset, length: append.line.count)
         }
@@ -119,6 +117,11 @@ final class JournalWriter {
             return
         }
         for submission in accepted { submission.receipt.resolve(.durable) }
+        // Entry edits are in the log already: their file write (a rename, often slower than
+        // the sync) waits until nobody waits on this batch.
+        if !dirtyIndexes.isEmpty && EventLoop.nowMs() - lastIndexWriteMs >= Self.indexWriteIntervalMs {
+            writeIndexes(sync: false)
+        }
     }
 
     /// Quiet time passed: write changed indexes, or else checkpoint and close every file, so

@@ -31,7 +31,7 @@ public final class EventLoop: @unchecked Sendable {
 
     // Loop-thread state.
     private var handlers: [Int32: Selectable] = [:]
-    private var timers = TimerQueue()
+    private var timers = TimerQueue<() -> Void>()
     private var lastSweepMs: UInt64 = 0
     private var deferred: [() -> Void] = []
     /// Jobs were queued on `WorkerPool.shared` during this iteration without a wake-up.
@@ -154,7 +154,7 @@ public final class EventLoop: @unchecked Sendable {
             runInbox()
             runDeferred()
             let after = EventLoop.nowMs()
-            timers.runDue(now: after)
+            timers.popDue(now: after) { $0() }
             runDeferred()
             if workersOwed {
                 workersOwed = false
@@ -204,53 +204,4 @@ struct LoopBound<Value: AnyObject>: @unchecked Sendable {
 private struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
-}
-
-/// A binary min-heap of deadlines owned by one loop thread.
-struct TimerQueue {
-    private var heap: [(deadline: UInt64, seq: UInt64, task: () -> Void)] = []
-    private var seq: UInt64 = 0
-
-    mutating func push(deadline: UInt64, _ task: @escaping () -> Void) {
-        seq &+= 1
-        heap.append((deadline, seq, task))
-        var i = heap.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard less(i, parent) else { break }
-            heap.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    func msUntilNext(now: UInt64) -> UInt64? {
-        guard let first = heap.first else { return nil }
-        return first.deadline > now ? first.deadline - now : 0
-    }
-
-    mutating func runDue(now: UInt64) {
-        while let first = heap.first, first.deadline <= now {
-            popFirst()
-            first.task()
-        }
-    }
-
-    private mutating func popFirst() {
-        heap.swapAt(0, heap.count - 1)
-        heap.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < heap.count && less(l, m) { m = l }
-            if r < heap.count && less(r, m) { m = r }
-            if m == i { break }
-            heap.swapAt(i, m)
-            i = m
-        }
-    }
-
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        heap[a].deadline != heap[b].deadline ? heap[a].deadline < heap[b].deadline : heap[a].seq < heap[b].seq
-    }
 }

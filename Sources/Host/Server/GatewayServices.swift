@@ -21,7 +21,10 @@ final class GatewayServices: PluginHostServices, @unchecked Sendable {
         let registry = MethodRegistry()
         do {
             agents = try AgentRuntimeService(
-                config: { [unowned server] in server.current.effectiveConfig },
+                config: { [unowned server] in
+                    let current = server.current
+                    return (current.revision, current.effectiveConfig)
+                },
                 secret: { [unowned server] path in
                     let current = server.current
                     return current.secrets.string(at: path, in: current.config.value)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One activated configuration: the validated file, its resolved secrets, the settings derived
 /// from both, and the per-surface policies built from them. Immutable; the server swaps the
 /// whole snapshot on reload so every request sees one consistent view. Any thread.
@@ -10,6 +12,11 @@ public struct RuntimeSnapshot: Sendable {
     /// plugins' activation flags and `pathFrom` keys read (http.md §6): what plugins and the
     /// agent runtime see as "the config" (plugin-abi §5.6). Never logged or sent to clients.
     public let effectiveConfig: JSONValue
+    /// Distinct for every snapshot built in this process: views derived from the config are
+    /// rebuilt only when it changes.
+    public let revision: UInt64
+
+    private static let revisions = Atomic<UInt64>(0)
 
     /// The long-lived failed-auth limiters: state survives reloads (cli-config §6).
     public struct Limiters: Sendable {
@@ -31,6 +38,7 @@ public struct RuntimeSnapshot: Sendable {
         self.settings = settings
         authPolicy = RuntimeSnapshot.authPolicy(settings)
         effectiveConfig = RuntimeSnapshot.applyingDefaults(to: RuntimeSnapshot.resolvingSecrets(in: config.value, secrets))
+        revision = RuntimeSnapshot.revisions.wrappingAdd(1, ordering: .relaxed).newValue
     }
 
     /// Defaults of the keys that decide which plugins run and where they mount.
