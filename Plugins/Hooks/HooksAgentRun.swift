@@ -78,6 +78,8 @@ struct HooksAgentRun: Sendable {
         var params: PluginJSONObject = [
             "sessionKey": .string(sessionKey ?? isolated + PluginRandom.uuid()), "runId": .string(runId), "message": .string(wrapMessage ? HooksUntrustedContent.wrap(message, source: name) : message),
             "deliver": .bool(deliver), "senderIsOwner": false, "messageChannel": "webhook",
+            // Hooks answer on admission: the run's event frames would go nowhere.
+            "events": false,
         ]
         if let agentId { params["agentId"] = .string(agentId) }
         if deliver { params["channel"] = "last" }

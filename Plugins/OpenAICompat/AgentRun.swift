@@ -39,8 +39,8 @@ struct AgentRun {
             "allowModelOverride": context.modelOverride == nil ? nil : .bool(true),
             "streamParams": input.streamParams.isEmpty ? nil : .object(input.streamParams),
             "deliver": .bool(false), "bestEffortDeliver": .bool(false),
-            // A JSON answer is built from the result alone: no frame per delta.
-            "deltas": input.stream ? nil : .bool(false),
+            // A JSON answer is built from the result alone: no event frames.
+            "events": input.stream ? nil : .bool(false),
             "messageChannel": .string(context.messageChannel), "senderIsOwner": .bool(context.senderIsOwner),
         ])
     }

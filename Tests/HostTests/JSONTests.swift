@@ -252,4 +252,31 @@ final class JSONTests: XCTestCase {
             }
         }
     }
+
+    /// Small objects scan, large ones hash: both keep insertion order, replace in place,
+    /// remove, and compare regardless of order, also across the threshold.
+    func testObjectMembersAcrossTheIndexThreshold() {
+        var object = JSONObject()
+        let count = JSONObject.indexThreshold * 2
+        for n in 0..<count { object["k\(n)"] = .number(Double(n)) }
+        XCTAssertEqual(object.count, count)
+        XCTAssertEqual(object.keys, (0..<count).map { "k\($0)" })
+        object["k3"] = "three"
+        XCTAssertEqual(object.keys[3], "k3")
+        XCTAssertEqual(object["k3"], "three")
+        for n in stride(from: 0, to: count, by: 2) { object["k\(n)"] = nil }
+        XCTAssertEqual(object.count, count / 2)
+        XCTAssertNil(object["k0"])
+        XCTAssertEqual(object["k31"], 31)
+        XCTAssertEqual(object.keys.first, "k1")
+        var reversed = JSONObject()
+        for (key, value) in object.entries.reversed() { reversed[key] = value }
+        XCTAssertEqual(reversed, object)
+        reversed["k1"] = 0
+        XCTAssertNotEqual(reversed, object)
+        var small = JSONObject([("a", 1), ("b", 2)])
+        small["a"] = nil
+        XCTAssertEqual(small, JSONObject([("b", 2)]))
+        XCTAssertEqual(JSONValue.object(small).serializedBytes(), Array(#"{"b":2}"#.utf8))
+    }
 }

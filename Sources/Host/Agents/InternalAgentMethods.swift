@@ -3,10 +3,10 @@
 ///
 /// - `internal.agent.run {agentId?, sessionKey?, runId?, message, extraSystemPrompt?, images?,
 ///   clientTools?, model?, allowModelOverride?, streamParams?, timeoutSeconds?, label?,
-///   messageChannel?, deltas?, …}` — interim frames are the run's `agent` event payloads
+///   messageChannel?, events?, …}` — interim frames are the run's `agent` event payloads
 ///   `{runId, seq, stream:"lifecycle"|"assistant", ts, data}` (first a lifecycle
-///   `{phase:"accepted"}` once the user turn is durable; `deltas:false` [ours] leaves out the
-///   assistant ones, for a caller that only wants the result); the result is
+///   `{phase:"accepted"}` once the user turn is durable; `events:false` [ours] sends that one
+///   alone, for a caller that only wants the admission and the result); the result is
 ///   `{payloads:[{text}], meta:{stopReason, pendingToolCalls:[{id,name,arguments}], usage:{input,output,total}, …}}`;
 ///   errors are `{code, message, details:{reason, status?, code?}}` with the failover reasons
 ///   of http.md §4.4 (`AGENT_TIMEOUT` for a run timeout, `INVALID_REQUEST` for bad params).
@@ -43,10 +43,10 @@ struct InternalAgentMethods {
 
     private static func run(_ request: MethodRequest, _ responder: MethodResponder, runner: AgentRunner, broadcast: RunEmitter.Broadcast?) {
         let admitted: AgentRunner.Admitted
-        let frameDeltas: Bool
+        let frameEvents: Bool
         do throws(ProtocolError) {
             let params = try request.objectParams()
-            frameDeltas = params["deltas"]?.boolValue ?? true
+            frameEvents = params["events"]?.boolValue ?? true
             let runRequest = try AgentRunRequest.fromInternal(
                 params: params, catalog: runner.catalog(), providers: runner.providers(),
                 canOverrideModel: request.caller.scopes.contains(.admin))
@@ -58,7 +58,7 @@ struct InternalAgentMethods {
         let runId = admitted.request.runId
         let sessionKey = admitted.request.sessionKey
         responder.onCancel { _ = runner.runs.abort(sessionKey: sessionKey, runId: runId) }
-        let emitter = RunEmitter(runId: runId, sessionKey: sessionKey, broadcast: broadcast, frameDeltas: frameDeltas) { payload in
+        let emitter = RunEmitter(runId: runId, sessionKey: sessionKey, broadcast: broadcast, frameEvents: frameEvents) { payload in
             responder.sendInterim(.success(payload))
         }
         let task = Task {

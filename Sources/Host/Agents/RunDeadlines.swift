@@ -38,6 +38,9 @@ final class RunDeadlines: Sendable {
         }
     }
 
+    /// Entries in the heap, cancelled ones included (tests).
+    var queuedCount: Int { state.withLock { $0.queue.count } }
+
     func cancel(_ token: UInt64) {
         _ = state.withLock { $0.armed.removeValue(forKey: token) }
     }

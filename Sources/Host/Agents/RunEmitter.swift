@@ -6,8 +6,7 @@ import Synchronization
 /// (`delta`/`final`/`aborted`/`error`), each stream with its own per-run `seq` from 1.
 /// `broadcast` sends to the event bus, which builds a payload only when a client listens;
 /// `frame` (internal runs) forwards each `agent` event payload to the calling plugin as an
-/// interim frame, assistant ones only when `frameDeltas` (a caller that only wants the
-/// result skips them; `seq` still counts them). Thread-safe (mutex for the counters); a run
+/// interim frame when `frameEvents` (a caller that only wants the result skips them). Thread-safe (mutex for the counters); a run
 /// emits from its one task.
 final class RunEmitter: Sendable {
     typealias Broadcast = @Sendable (_ event: String, _ payload: () -> JSONValue) -> Void
@@ -16,17 +15,17 @@ final class RunEmitter: Sendable {
     let sessionKey: String
     private let broadcast: Broadcast?
     private let frame: (@Sendable (JSONValue) -> Void)?
-    private let frameDeltas: Bool
+    private let frameEvents: Bool
     private let state = Mutex((agentSeq: 0, chatSeq: 0, text: ""))
 
     init(
-        runId: String, sessionKey: String, broadcast: Broadcast?, frameDeltas: Bool = true,
+        runId: String, sessionKey: String, broadcast: Broadcast?, frameEvents: Bool = true,
         frame: (@Sendable (JSONValue) -> Void)? = nil
     ) {
         self.runId = runId
         self.sessionKey = sessionKey
         self.broadcast = broadcast
-        self.frameDeltas = frameDeltas
+        self.frameEvents = frameEvents
         self.frame = frame
     }
 
@@ -96,7 +95,7 @@ final class RunEmitter: Sendable {
         func payload() -> JSONValue {
             AgentFrames.agentEvent(runId: runId, seq: seq, stream: stream, data: data(), tsMs: now)
         }
-        guard let frame, frameDeltas || stream != "assistant" else {
+        guard let frame, frameEvents else {
             broadcast?("agent", payload)
             return
         }

@@ -12,37 +12,74 @@ public enum JSONValue: Sendable, Equatable {
     case object(JSONObject)
 }
 
-/// An insertion-ordered JSON object. Lookups are hashed; iteration follows `keys`.
+/// An insertion-ordered JSON object.
+///
+/// Members live in one array in insertion order; objects past `indexThreshold` members also
+/// keep a hashed index. Most objects (frames, request bodies, stream chunks) are small, and
+/// for them a scan beats hashing and a second allocation.
 public struct JSONObject: Sendable, Equatable {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var members: [(key: String, value: JSONValue)] = []
+    private var index: [String: Int]?
+
+    /// Member count from which lookups are hashed.
+    static let indexThreshold = 16
 
     public init() {}
 
     public init(_ pairs: [(String, JSONValue)]) {
+        members.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var count: Int { members.count }
+    public var isEmpty: Bool { members.isEmpty }
+
+    /// Keys in insertion order.
+    public var keys: [String] { members.map(\.key) }
+
+    /// Key/value pairs in insertion order.
+    public var entries: [(key: String, value: JSONValue)] { members }
 
     /// Setting `nil` removes the key; setting an existing key keeps its position.
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { position(of: key).map { members[$0].value } }
         set {
-            if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            let existing = position(of: key)
+            switch (existing, newValue) {
+            case (let position?, let value?):
+                members[position].value = value
+            case (nil, let value?):
+                members.append((key, value))
+                if index != nil {
+                    index![key] = members.count - 1
+                } else if members.count > Self.indexThreshold {
+                    buildIndex()
+                }
+            case (let position?, nil):
+                members.remove(at: position)
+                if index != nil { buildIndex() }
+            case (nil, nil):
+                break
             }
         }
     }
 
-    /// Key/value pairs in insertion order.
-    public var entries: [(key: String, value: JSONValue)] { keys.map { ($0, storage[$0]!) } }
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return members.firstIndex { $0.key == key }
+    }
 
+    private mutating func buildIndex() {
+        var built: [String: Int] = [:]
+        built.reserveCapacity(members.count)
+        for (position, member) in members.enumerated() { built[member.key] = position }
+        index = built
+    }
+
+    /// Equal members, in any order.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storage == rhs.storage
+        guard lhs.count == rhs.count else { return false }
+        return lhs.members.allSatisfy { rhs[$0.key] == $0.value }
     }
 }
 
