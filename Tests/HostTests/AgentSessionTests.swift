@@ -112,11 +112,13 @@ final class AgentSessionTests: XCTestCase {
             key: "agent:main:main", agentId: "main", now: 1000, appending: Transcript.user(runId: "r1", text: "hello", timestamp: 1001)
         ) { $0["displayName"] = "webchat" }
         try await stored.wait(until: .durable)
-        try await store.record(
+        let closing = store.record(
             Transcript.assistant(runId: "r1", text: "echo: hello", stopReason: "stop", timestamp: 1002), to: session, now: 1003
-        ) { $0["model"] = "echo/echo" }.wait(until: .written)
+        ) { $0["model"] = "echo/echo" }
+        try await closing.wait(until: .written)
         let (again, receipt) = store.open(key: "agent:main:main", agentId: "main", now: 1004, appending: Transcript.user(runId: "r2", text: "more", timestamp: 1004))
         try await receipt.wait(until: .durable)
+        XCTAssertEqual(closing.stage, .durable, "a closing line is synced with the next durable batch")
         XCTAssertEqual(again, session)
         XCTAssertEqual(store.find(key: "agent:main:main", agentId: "main"), session)
         XCTAssertNil(store.find(key: "agent:main:other", agentId: "main"))

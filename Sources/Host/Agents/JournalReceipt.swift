@@ -24,6 +24,9 @@ final class JournalReceipt: Sendable {
 
     init() {}
 
+    /// The stage reached so far.
+    var stage: Stage? { state.withLock { $0.reached } }
+
     /// Returns once `stage` is reached; throws the submission's write error.
     func wait(until stage: Stage) async throws(SessionStore.WriteError) {
         let failure = await withCheckedContinuation { (continuation: CheckedContinuation<SessionStore.WriteError?, Never>) in

@@ -30,6 +30,8 @@ final class JournalWriter {
     private var log: Int32 = -1
     private(set) var logBytes = 0
     private var lastIndexWriteMs: UInt64 = 0
+    /// Written submissions whose `.durable` waits for the next sync of the log.
+    private var awaitingSync: [JournalReceipt] = []
     /// Failures logged and not yet cured: a file that keeps failing (full or read-only disk)
     /// is retried at every checkpoint, but logged once, not once per retry.
     private var reportedFailures: Set<String> = []
@@ -68,8 +70,9 @@ final class JournalWriter {
 
     /// Writes one batch: each submission's lines (a submission whose line fails is rolled
     /// back and failed alone), then all their log records in one `write`, then the changed
-    /// indexes when one gained a session; resolves `.written`; then one `fdatasync` of the log
-    /// and `.durable`; then the changed indexes when the coalescing interval passed.
+    /// indexes when one gained a session; resolves `.written`; then, when a submission asked
+    /// for it, one `fdatasync` of the log and `.durable` for every submission written since the
+    /// last sync; then the changed indexes when the coalescing interval passed.
     func write(_ batch: [SessionJournal.Submission]) {
         var records: [UInt8] = []
         var undo: [(append: SessionJournal.Append, offset: Int)] = []
@@ -110,18 +113,26 @@ final class JournalWriter {
             history.appended(path: append.path, line: append.value, offset: offset, length: append.line.count)
         }
         for submission in accepted { submission.receipt.resolve(.written) }
-        if fdatasync(log) != 0 {
-            let error = WriteError(path: logPath, errno: errno)
-            logger.error("agents", "session journal sync failed: \(error)")
-            for submission in accepted { submission.receipt.fail(error) }
-            return
-        }
-        for submission in accepted { submission.receipt.resolve(.durable) }
+        awaitingSync += accepted.map(\.receipt)
+        if accepted.contains(where: \.durable) { syncLog() }
         // Entry edits are in the log already: their file write (a rename, often slower than
         // the sync) waits until nobody waits on this batch.
         if !dirtyIndexes.isEmpty && EventLoop.nowMs() - lastIndexWriteMs >= Self.indexWriteIntervalMs {
             writeIndexes(sync: false)
         }
+    }
+
+    /// One `fdatasync` of the log: everything written so far reaches `.durable` (or fails).
+    private func syncLog() {
+        let waiting = awaitingSync
+        awaitingSync = []
+        guard fdatasync(log) == 0 else {
+            let error = WriteError(path: logPath, errno: errno)
+            logger.error("agents", "session journal sync failed: \(error)")
+            for receipt in waiting { receipt.fail(error) }
+            return
+        }
+        for receipt in waiting { receipt.resolve(.durable) }
     }
 
     /// Quiet time passed: write changed indexes, or else checkpoint and close every file, so
@@ -157,6 +168,7 @@ final class JournalWriter {
     /// Makes everything the log covers durable in place, then empties the log. A failure
     /// keeps the log (replay still has it) and is retried at the next checkpoint.
     func checkpoint() {
+        if !awaitingSync.isEmpty { syncLog() }
         guard !isClean else { return }
         for path in unsynced {
             let cached = transcripts[path]?.fd

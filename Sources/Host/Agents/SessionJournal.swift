@@ -40,6 +40,9 @@ final class SessionJournal: Sendable {
         var appends: [Append]
         var entries: [IndexEntry]
         var receipt: JournalReceipt
+        /// Someone awaits `.durable`: its batch syncs the log. Others reach `.durable` with the
+        /// next sync (a later durable batch or the checkpoint).
+        var durable: Bool
     }
 
     private struct Queue {
@@ -65,13 +68,14 @@ final class SessionJournal: Sendable {
         pthread_detach(NativeThread.start { self.run() })
     }
 
-    /// Queues lines and index entries as one unit; await the receipt for `.written` or
-    /// `.durable`. After `close` the receipt fails at once.
-    func submit(_ appends: [Append], entries: [IndexEntry] = []) -> JournalReceipt {
+    /// Queues lines and index entries as one unit; await the receipt for `.written`, or for
+    /// `.durable` when `durable` (else `.durable` comes with the next sync, possibly a second
+    /// later). After `close` the receipt fails at once.
+    func submit(_ appends: [Append], entries: [IndexEntry] = [], durable: Bool) -> JournalReceipt {
         let receipt = JournalReceipt()
         let (accepted, signal) = queue.withLock { queue -> (Bool, Bool) in
             guard !queue.closing else { return (false, false) }
-            queue.pending.append(Submission(appends: appends, entries: entries, receipt: receipt))
+            queue.pending.append(Submission(appends: appends, entries: entries, receipt: receipt, durable: durable))
             defer { queue.sleeping = false }
             return (true, queue.sleeping)
         }

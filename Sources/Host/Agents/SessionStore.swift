@@ -45,7 +45,7 @@ final class SessionStore: Sendable {
 
     /// The session of `key` (canonical), created with a new id and transcript header when
     /// missing, with `line` appended and its index entry edited by `update` (`updatedAt` set to
-    /// `now`), all in one journal submission.
+    /// `now`), all in one journal submission whose batch syncs the log (a run's user turn).
     func open(
         key: String, agentId: String, now: Int, appending line: JSONValue, update: (inout JSONObject) -> Void = { _ in }
     ) -> (Session, JournalReceipt) {
@@ -64,17 +64,18 @@ final class SessionStore: Sendable {
         var lines: [JSONValue] = []
         if created { lines.append(Transcript.header(sessionId: session.sessionId, sessionKey: key, agentId: agentId, timestamp: now)) }
         lines.append(line)
-        return (session, submit(lines, to: session, entry: entry, isNew: created))
+        return (session, submit(lines, to: session, entry: entry, isNew: created, durable: true))
     }
 
-    /// Appends `line` to the session's transcript and edits its index entry (`updatedAt` set to `now`).
+    /// Appends `line` to the session's transcript and edits its index entry (`updatedAt` set to
+    /// `now`); durable with the next sync, not one of its own (a run's closing line).
     func record(_ line: JSONValue, to session: Session, now: Int, update: (inout JSONObject) -> Void) -> JournalReceipt {
         let entry = indexes.update(agentId: session.agentId, key: session.key) { entry in
             if entry["sessionId"] == nil { entry["sessionId"] = .string(session.sessionId) }
             update(&entry)
             entry["updatedAt"] = .number(Double(now))
         }
-        return submit([line], to: session, entry: entry, isNew: false)
+        return submit([line], to: session, entry: entry, isNew: false, durable: false)
     }
 
     /// The session of `key` if it exists.
@@ -102,9 +103,10 @@ final class SessionStore: Sendable {
         Session(key: key, agentId: agentId, sessionId: sessionId, transcriptPath: "\(directory(agentId: agentId))/\(sessionId).jsonl")
     }
 
-    private func submit(_ lines: [JSONValue], to session: Session, entry: JSONObject, isNew: Bool) -> JournalReceipt {
+    private func submit(_ lines: [JSONValue], to session: Session, entry: JSONObject, isNew: Bool, durable: Bool) -> JournalReceipt {
         journal.submit(
             lines.map { SessionJournal.Append(path: session.transcriptPath, value: $0.objectValue ?? JSONObject()) },
-            entries: [SessionJournal.IndexEntry(agentId: session.agentId, key: session.key, entry: entry, isNew: isNew)])
+            entries: [SessionJournal.IndexEntry(agentId: session.agentId, key: session.key, entry: entry, isNew: isNew)],
+            durable: durable)
     }
 }
