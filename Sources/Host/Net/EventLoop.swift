@@ -26,6 +26,10 @@ public final class EventLoop: @unchecked Sendable {
     /// Set when `inbox` may hold tasks; lets the loop serve them between the events of a
     /// busy batch instead of after it.
     private let inboxPending = Atomic<Bool>(false)
+    /// Set while the loop blocks in `epoll_wait`: only then does a task need the eventfd
+    /// (a write syscall, and one more wake-up, per task when the loop is busy anyway). The
+    /// first producer that finds it set clears it and signals.
+    private let asleep = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
     private var thread: pthread_t?
 
@@ -65,12 +69,11 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `task` on the loop thread. Callable from any thread.
     public func execute(_ task: @escaping @Sendable () -> Void) {
-        let wasEmpty = inbox.withLock { queue in
-            queue.append(task)
-            return queue.count == 1
-        }
-        inboxPending.store(true, ordering: .releasing)
-        if wasEmpty { _ = oc_eventfd_signal(wakeFD) }
+        inbox.withLock { $0.append(task) }
+        // Sequentially consistent with the loop's `asleep` store and `inboxPending` load:
+        // either the loop sees this task before it blocks, or this sees it blocked.
+        inboxPending.store(true, ordering: .sequentiallyConsistent)
+        if asleep.exchange(false, ordering: .sequentiallyConsistent) { _ = oc_eventfd_signal(wakeFD) }
     }
 
     /// Runs `task` later in this loop iteration, after the current event is handled.
@@ -133,8 +136,11 @@ public final class EventLoop: @unchecked Sendable {
         var events = [UInt32](repeating: 0, count: 256)
         while !stopping.load(ordering: .acquiring) {
             let now = EventLoop.nowMs()
-            let timeout = Int32(min(timers.msUntilNext(now: now) ?? 500, 500))
+            var timeout = Int32(min(timers.msUntilNext(now: now) ?? 500, 500))
+            asleep.store(true, ordering: .sequentiallyConsistent)
+            if inboxPending.load(ordering: .sequentiallyConsistent) { timeout = 0 }
             let n = oc_epoll_wait(epollFD, &tokens, &events, 256, timeout)
+            asleep.store(false, ordering: .relaxed)
             retiredInBatch.removeAll(keepingCapacity: true)
             if n > 0 {
                 for i in 0..<Int(n) {
