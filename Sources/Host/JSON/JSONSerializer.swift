@@ -21,9 +21,9 @@ struct JSONSerializer {
     private(set) var output: [UInt8] = []
     private let pretty: Bool
 
-    init(pretty: Bool) {
+    init(pretty: Bool, capacity: Int = 256) {
         self.pretty = pretty
-        output.reserveCapacity(256)
+        output.reserveCapacity(capacity)
     }
 
     mutating func write(_ value: JSONValue, level: Int) {

@@ -51,7 +51,9 @@ struct OpenAICompletionsProvider: ModelProvider {
     /// written straight to bytes with the history's messages as rendered when they were
     /// recorded: the history can be hundreds of messages per run.
     static func chatBody(_ request: ProviderRequest) -> [UInt8] {
-        var out = JSONSerializer(pretty: false)
+        // Sized up front: growing a buffer of a long history copies it several times.
+        let texts = (request.leading + request.trailing).reduce(0) { $0 + $1.text.utf8.count + 48 }
+        var out = JSONSerializer(pretty: false, capacity: request.history.jsonBytes + texts + 512)
         out.append(#"{"model":"#)
         out.writeString(request.model)
         out.append(#","messages":["#)

@@ -35,6 +35,9 @@ public struct PromptHistory: Sendable, Equatable {
         self.parts = parts
     }
 
+    /// Size of the rendered messages.
+    var jsonBytes: Int { parts.reduce(0) { $0 + $1.json.count + 1 } }
+
     /// Every message, oldest first.
     public var messages: [ChatMessage] { parts.flatMap(\.messages) }
 
