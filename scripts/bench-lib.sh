@@ -151,6 +151,7 @@ bench_wrk() {  # name url [lua-script|-] [threads] [connections] [duration]
   WRK_REQUESTS=$(awk '/requests in/ { print $1 }' "$out")
   [ -n "$WRK_RPS" ] || { WRK_RPS=0; bench_log "wrk $name failed: $(tail -3 "$out" | tr '\n' ' ')"; }
   bench_log "$(printf 'wrk %-28s %9s req/s  p50 %7s ms  p99 %7s ms  errors %s' "$name" "$WRK_RPS" "$WRK_P50" "$WRK_P99" "$WRK_ERRORS")"
+  [ "$WRK_ERRORS" = 0 ] || bench_log "    $(grep -E 'Socket errors|Non-2xx' "$out" | tr -s ' \n' ' ')"
 }
 
 bench_wrk_ms() {  # wrk-output percentile -> milliseconds
