@@ -32,6 +32,8 @@ final class JournalWriter {
     private var lastIndexWriteMs: UInt64 = 0
     /// Written submissions whose `.durable` waits for the next sync of the log.
     private var awaitingSync: [JournalReceipt] = []
+    /// A written durable submission waits for `finishBatches`.
+    private var syncWanted = false
     /// Failures logged and not yet cured: a file that keeps failing (full or read-only disk)
     /// is retried at every checkpoint, but logged once, not once per retry.
     private var reportedFailures: Set<String> = []
@@ -70,9 +72,7 @@ final class JournalWriter {
 
     /// Writes one batch: each submission's lines (a submission whose line fails is rolled
     /// back and failed alone), then all their log records in one `write`, then the changed
-    /// indexes when one gained a session; resolves `.written`; then, when a submission asked
-    /// for it, one `fdatasync` of the log and `.durable` for every submission written since the
-    /// last sync; then the changed indexes when the coalescing interval passed.
+    /// indexes when one gained a session; resolves `.written`. `finishBatches` then syncs.
     func write(_ batch: [SessionJournal.Submission]) {
         var records: [UInt8] = []
         var undo: [(append: SessionJournal.Append, offset: Int)] = []
@@ -114,9 +114,17 @@ final class JournalWriter {
         }
         for submission in accepted { submission.receipt.resolve(.written) }
         awaitingSync += accepted.map(\.receipt)
-        if accepted.contains(where: \.durable) { syncLog() }
-        // Entry edits are in the log already: their file write (a rename, often slower than
-        // the sync) waits until nobody waits on this batch.
+        syncWanted = syncWanted || accepted.contains(where: \.durable)
+    }
+
+    /// After one or more `write`s: the log sync a durable submission asked for, then the
+    /// coalesced index writes (entry edits are in the log already: their file write, a rename
+    /// often slower than the sync, waits until nobody waits on the batch).
+    func finishBatches() {
+        if syncWanted {
+            syncWanted = false
+            syncLog()
+        }
         if !dirtyIndexes.isEmpty && EventLoop.nowMs() - lastIndexWriteMs >= Self.indexWriteIntervalMs {
             writeIndexes(sync: false)
         }

@@ -31,7 +31,8 @@ final class RunRegistry: Sendable {
 
     private struct State {
         var runs: [String: Run] = [:]
-        var finishedOrder: [String] = []
+        /// Finished runs, oldest first.
+        var finishedOrder = FIFOQueue<String>()
         var nextWaiter: UInt64 = 0
     }
 
@@ -177,7 +178,7 @@ final class RunRegistry: Sendable {
         while let first = s.finishedOrder.first,
             s.finishedOrder.count > Self.maxFinished || now &- (s.runs[first]?.finishedAtMs ?? 0) > Self.retentionMs
         {
-            s.finishedOrder.removeFirst()
+            s.finishedOrder.popFirst()
             s.runs[first] = nil
         }
     }

@@ -101,7 +101,11 @@ final class SessionJournal: Sendable {
         finished.wait()
     }
 
+    /// Most batches written before one sync (a steady stream must not postpone it forever).
+    private static let maxMergedBatches = 4
+
     private func run() {
+        var merged = 0
         while true {
             let (batch, closing) = queue.withLock { queue -> ([Submission], Bool) in
                 let batch = queue.pending
@@ -111,6 +115,11 @@ final class SessionJournal: Sendable {
             }
             if !batch.isEmpty {
                 writer.write(batch)
+                merged += 1
+                // Submissions that arrived meanwhile are written first, and one sync covers all.
+                if merged < Self.maxMergedBatches && queue.withLock({ !$0.pending.isEmpty }) { continue }
+                merged = 0
+                writer.finishBatches()
                 if writer.logBytes >= Self.checkpointBytes { writer.checkpoint() }
                 continue
             }

@@ -9,7 +9,7 @@ final class IdempotencyCache: Sendable {
 
     private struct State {
         var entries: [String: (response: MethodResponse, storedAtMs: Int)] = [:]
-        var order: [String] = []
+        var order = FIFOQueue<String>()
     }
 
     private let state = Mutex(State())
@@ -28,7 +28,7 @@ final class IdempotencyCache: Sendable {
             if s.entries[key] == nil { s.order.append(key) }
             s.entries[key] = (response, nowMs)
             while s.order.count > Self.maxEntries || (s.order.first.map { nowMs - (s.entries[$0]?.storedAtMs ?? 0) >= Self.ttlMs } ?? false) {
-                s.entries[s.order.removeFirst()] = nil
+                if let oldest = s.order.popFirst() { s.entries[oldest] = nil }
             }
         }
     }
