@@ -10,7 +10,7 @@ struct ChatCompletionsEndpoint: RunEndpoint {
         let context = try RunContext(request: request, model: chat.input.model, agents: settings.agents)
         let run = AgentRun(
             context: context, sessionKey: context.sessionKey(user: chat.input.user, namespace: "openai"),
-            runId: "chatcmpl_\(RequestIds.uuid())", input: chat.input)
+            runId: "chatcmpl_\(PluginRandom.uuid())", input: chat.input)
         let output = ChatCompletionOutput(id: run.runId, created: RequestIds.nowSeconds(), model: chat.input.model)
         return (run, ChatFraming(output: output, includeUsage: chat.includeUsage))
     }

@@ -15,7 +15,7 @@ struct ResponsesEndpoint: RunEndpoint {
             agentId: context.agentId, requestedKey: context.explicitSessionKey ?? "")
         let continued = responses.previousResponseId.flatMap { ResponseSessions.sessionKey(responseId: $0, owner: owner) }
         let sessionKey = context.explicitSessionKey ?? continued ?? context.sessionKey(user: responses.input.user, namespace: "openresponses")
-        let run = AgentRun(context: context, sessionKey: sessionKey, runId: "resp_\(RequestIds.uuid())", input: responses.input)
+        let run = AgentRun(context: context, sessionKey: sessionKey, runId: "resp_\(PluginRandom.uuid())", input: responses.input)
         let output = ResponsesOutput(id: run.runId, createdAt: RequestIds.nowSeconds(), model: responses.input.model)
         let framing = ResponsesFraming(output: output) {
             ResponseSessions.remember(responseId: output.id, sessionKey: sessionKey, owner: owner)

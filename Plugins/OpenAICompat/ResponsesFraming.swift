@@ -57,7 +57,7 @@ struct ResponsesFraming: ReplyFraming {
         send("response.output_item.done", ["output_index": 0, "item": message], stream)
         var items = [message]
         for (index, call) in result.toolCalls.enumerated() {
-            let itemId = "call_\(RequestIds.uuid())"
+            let itemId = "call_\(PluginRandom.uuid())"
             let added = ResponsesOutput.functionCall(call, itemId: itemId, arguments: "", status: "in_progress")
             send("response.output_item.added", ["output_index": .int(index + 1), "item": added], stream)
             let done = ResponsesOutput.functionCall(call, itemId: itemId, arguments: call.arguments, status: "completed")

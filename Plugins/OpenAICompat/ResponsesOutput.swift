@@ -8,7 +8,7 @@ struct ResponsesOutput: Sendable {
     /// The request's `model` string, echoed.
     let model: String
     /// The id of the assistant message item.
-    let messageId = "msg_\(RequestIds.uuid())"
+    let messageId = "msg_\(PluginRandom.uuid())"
 
     /// The response object. `usage` zero while in progress.
     func resource(status: String, output: [PluginJSON], usage: RunResult.Usage? = nil, error: CompatError? = nil) -> PluginJSON {
@@ -63,6 +63,6 @@ struct ResponsesOutput: Sendable {
         } else {
             out.append(message(text: result.text.isEmpty ? ChatCompletionOutput.emptyReply : result.text, phase: "final_answer", status: "completed"))
         }
-        return out + result.toolCalls.map { ResponsesOutput.functionCall($0, itemId: "call_\(RequestIds.uuid())", arguments: $0.arguments, status: "completed") }
+        return out + result.toolCalls.map { ResponsesOutput.functionCall($0, itemId: "call_\(PluginRandom.uuid())", arguments: $0.arguments, status: "completed") }
     }
 }

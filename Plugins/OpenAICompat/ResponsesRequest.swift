@@ -57,7 +57,7 @@ struct ResponsesRequest {
     static func fileContext(_ file: InlineMedia, name: String?, limits: CompatSettings.MediaLimits) throws(CompatError) -> String {
         guard InlineMedia.textFileTypes.contains(file.mimeType), file.bytes.count <= limits.maxFileBytes else { throw invalidMedia }
         let text = String(decoding: file.bytes, as: UTF8.self)
-        let id = RequestIds.hex(8)
+        let id = PluginRandom.hex(bytes: 4)
         let title = "[file: \(name ?? "attachment") (\(file.mimeType))]"
         return "<<<EXTERNAL_UNTRUSTED_CONTENT id=\(id)>>>\n\(title)\n\(String(text.prefix(fileTextLimit)))\n<<<END_EXTERNAL_UNTRUSTED_CONTENT id=\(id)>>>"
     }

@@ -65,6 +65,6 @@ struct RunContext: Sendable {
     func sessionKey(user: String?, namespace: String) -> String {
         if let explicitSessionKey { return explicitSessionKey }
         if let user = user?.trimmingSpaces, !user.isEmpty { return "agent:\(agentId):\(namespace)-user:\(user.lowercased())" }
-        return "agent:\(agentId):\(namespace):\(RequestIds.uuid())"
+        return "agent:\(agentId):\(namespace):\(PluginRandom.uuid())"
     }
 }

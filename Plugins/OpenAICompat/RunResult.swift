@@ -42,7 +42,7 @@ struct RunResult: Sendable {
             case nil, .null?: arguments = "{}"
             case let value?: arguments = value.serialized
             }
-            return ToolCall(id: call["id"]?.stringValue ?? "call_\(RequestIds.uuid())", name: name, arguments: arguments)
+            return ToolCall(id: call["id"]?.stringValue ?? "call_\(PluginRandom.uuid())", name: name, arguments: arguments)
         }
         usage = Usage(meta?["usage"])
     }
