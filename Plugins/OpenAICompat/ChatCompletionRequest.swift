@@ -23,7 +23,7 @@ struct ChatCompletionRequest {
         let tools = try ClientTools(tools: body["tools"], choice: body["tool_choice"]) { .invalid("Invalid tools/tool_choice: \($0)") }
 
         guard let messages = body["messages"] else { throw .invalid("messages: Required") }
-        guard let items = messages.arrayValue else { throw .invalid("messages: Expected array, received \(RequestBody.typeName(messages))") }
+        guard let items = messages.arrayValue else { throw .invalid("messages: Expected array, received \(messages.schemaTypeName)") }
         var transcript = ChatTranscript()
         for (index, item) in items.enumerated() {
             try transcript.add(item, index: index)

@@ -21,27 +21,16 @@ struct RequestBody {
         return value
     }
 
-    static func typeName(_ value: PluginJSON) -> String {
-        switch value {
-        case .null: "null"
-        case .bool: "boolean"
-        case .number: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
-        }
-    }
-
     /// A string field (null = absent).
     func string(_ key: String) throws(CompatError) -> String? {
         guard let value = self[key] else { return nil }
-        guard let text = value.stringValue else { throw .invalid("\(key): Expected string, received \(RequestBody.typeName(value))") }
+        guard let text = value.stringValue else { throw .invalid("\(key): Expected string, received \(value.schemaTypeName)") }
         return text
     }
 
     func bool(_ key: String) throws(CompatError) -> Bool? {
         guard let value = self[key] else { return nil }
-        guard let flag = value.boolValue else { throw .invalid("\(key): Expected boolean, received \(RequestBody.typeName(value))") }
+        guard let flag = value.boolValue else { throw .invalid("\(key): Expected boolean, received \(value.schemaTypeName)") }
         return flag
     }
 
@@ -63,7 +52,7 @@ struct RequestBody {
 
     func int(_ key: String) throws(CompatError) -> Int? {
         guard let value = self[key] else { return nil }
-        guard let number = value.safeIntValue else { throw .invalid("\(key): Expected integer, received \(RequestBody.typeName(value))") }
+        guard let number = value.safeIntValue else { throw .invalid("\(key): Expected integer, received \(value.schemaTypeName)") }
         return number
     }
 

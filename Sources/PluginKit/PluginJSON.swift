@@ -51,6 +51,19 @@ public enum PluginJSON: Sendable, Equatable {
         return nil
     }
 
+    /// The JSON Schema type name (`null`, `boolean`, `number`, `string`, `array`, `object`),
+    /// as validation messages print it (the host's wording).
+    public var schemaTypeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
     public var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil

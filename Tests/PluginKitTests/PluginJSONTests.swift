@@ -193,4 +193,9 @@ private struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    func testSchemaTypeNames() throws {
+        let value = try PluginJSON.parse(#"[null,true,1.5,"s",[],{}]"#)
+        XCTAssertEqual(value.arrayValue?.map(\.schemaTypeName), ["null", "boolean", "number", "string", "array", "object"])
+    }
 }
