@@ -136,6 +136,14 @@ def test_chat_completion_stream(compat):
     assert finish.finish_reason == "stop" and finish.delta.content is None and finish.delta.role is None
     assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 4
 
+    # A long burst (one delta per word, written faster than the loop sends them, so the host
+    # joins them into fewer chunks on the wire): every delta arrives once, in order.
+    words = [f"w{n}" for n in range(1500)]
+    chunks = list(sdk(compat).chat.completions.create(
+        model="openclaw", messages=[{"role": "user", "content": " ".join(words)}], stream=True))
+    deltas = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    assert deltas == ["echo: "] + [w + " " for w in words[:-1]] + [words[-1]]
+
     # On the wire: data-only frames, the right head, [DONE] last, no usage chunk unless asked.
     r, lines = sse_lines(compat, "/v1/chat/completions",
                          {"model": "openclaw", "stream": True, "messages": [{"role": "user", "content": "hi"}]})

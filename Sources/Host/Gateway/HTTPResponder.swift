@@ -11,6 +11,10 @@ public final class HTTPResponder: Sendable {
     private let cancelled = Atomic<Bool>(false)
     private let expired = Atomic<Bool>(false)
     private let cancelHandler = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Stream bytes not yet handed to the loop, and whether a hand-off is queued: chunks
+    /// written while one waits for the loop join it (one loop task and one `send` for a burst
+    /// of deltas instead of one each).
+    private let unsent = Mutex<(bytes: [UInt8], queued: Bool)>(([], false))
 
     init(session: LoopBound<HTTPSession>, generation: UInt64) {
         self.session = session
@@ -60,8 +64,20 @@ public final class HTTPResponder: Sendable {
     public func write(_ chunk: [UInt8]) -> Bool {
         guard !isCancelled, phase.load(ordering: .acquiring) == 1 else { return false }
         guard !chunk.isEmpty else { return true }
+        let queue = unsent.withLock { unsent -> Bool in
+            unsent.bytes += chunk
+            defer { unsent.queued = true }
+            return !unsent.queued
+        }
+        guard queue else { return true }
         let generation = self.generation
-        session.run { $0.writeChunk(generation: generation, chunk) }
+        session.run { [self] session in
+            let bytes = unsent.withLock { unsent -> [UInt8] in
+                defer { unsent = ([], false) }
+                return unsent.bytes
+            }
+            session.writeChunk(generation: generation, bytes)
+        }
         return true
     }
 
