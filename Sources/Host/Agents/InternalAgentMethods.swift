@@ -61,6 +61,17 @@ struct InternalAgentMethods {
         let emitter = RunEmitter(runId: runId, sessionKey: sessionKey, broadcast: broadcast, frameEvents: frameEvents) { payload in
             responder.sendInterim(.success(payload))
         }
+        // The run's task starts once the user turn is stored (on the journal's thread): a task
+        // started now would only wait for it, one more thread hop per run.
+        admitted.stored.whenReached(.durable) { _ in
+            start(admitted, emitter: emitter, responder: responder, runner: runner)
+        }
+    }
+
+    /// The run's task: `persist` returns at once (the turn is stored, or its failure known).
+    private static func start(_ admitted: AgentRunner.Admitted, emitter: RunEmitter, responder: MethodResponder, runner: AgentRunner) {
+        let runId = admitted.request.runId
+        let sessionKey = admitted.request.sessionKey
         let task = Task {
             do throws(ProtocolError) {
                 try await runner.persist(admitted)

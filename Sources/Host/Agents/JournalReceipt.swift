@@ -14,10 +14,12 @@ final class JournalReceipt: Sendable {
         static func < (lhs: Stage, rhs: Stage) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
+    private typealias Waiter = @Sendable (SessionStore.WriteError?) -> Void
+
     private struct State {
         var reached: Stage?
         var failure: SessionStore.WriteError?
-        var waiters: [(stage: Stage, continuation: CheckedContinuation<SessionStore.WriteError?, Never>)] = []
+        var waiters: [(stage: Stage, resume: Waiter)] = []
     }
 
     private let state = Mutex(State())
@@ -30,15 +32,23 @@ final class JournalReceipt: Sendable {
     /// Returns once `stage` is reached; throws the submission's write error.
     func wait(until stage: Stage) async throws(SessionStore.WriteError) {
         let failure = await withCheckedContinuation { (continuation: CheckedContinuation<SessionStore.WriteError?, Never>) in
-            let ready: SessionStore.WriteError?? = state.withLock { state in
-                if let failure = state.failure { return .some(failure) }
-                if let reached = state.reached, reached >= stage { return .some(nil) }
-                state.waiters.append((stage, continuation))
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
+            whenReached(stage) { continuation.resume(returning: $0) }
         }
         if let failure { throw failure }
+    }
+
+    /// Calls `body` once `stage` is reached (with nil) or the submission failed (with the
+    /// error): at once when that is already so, else on the journal's writer thread, so it
+    /// must be short. Lets a caller start its work when the turn is stored instead of
+    /// starting a task that would only wait for it.
+    func whenReached(_ stage: Stage, _ body: @escaping @Sendable (SessionStore.WriteError?) -> Void) {
+        let ready: SessionStore.WriteError?? = state.withLock { state in
+            if let failure = state.failure { return .some(failure) }
+            if let reached = state.reached, reached >= stage { return .some(nil) }
+            state.waiters.append((stage, body))
+            return nil
+        }
+        if let ready { body(ready) }
     }
 
     /// Writer thread: the submission reached `stage`.
@@ -49,7 +59,7 @@ final class JournalReceipt: Sendable {
             state.waiters.removeAll { $0.stage <= stage }
             return ready
         }
-        for waiter in ready { waiter.continuation.resume(returning: nil) }
+        for waiter in ready { waiter.resume(nil) }
     }
 
     /// Writer thread: the submission failed.
@@ -59,6 +69,6 @@ final class JournalReceipt: Sendable {
             defer { state.waiters = [] }
             return state.waiters
         }
-        for waiter in waiting { waiter.continuation.resume(returning: error) }
+        for waiter in waiting { waiter.resume(error) }
     }
 }
