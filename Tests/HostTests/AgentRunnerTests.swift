@@ -195,6 +195,12 @@ final class AgentRunnerTests: XCTestCase {
         XCTAssertEqual(text.payload?["payloads"], [["text": "echo: hi there"]])
         XCTAssertEqual(deltas.filter { $0["stream"] == "assistant" }.count, 3)
         XCTAssertEqual(events(of: "r2", "chat").last?["state"], "final")
+
+        // `events:false`: the accepted frame alone, the same result; the bus still has the events.
+        let (quiet, same) = await call("internal.agent.run", ["sessionKey": "agent:main:openai:z", "runId": "r3", "message": "hi there", "events": false])
+        XCTAssertEqual(same.payload?["payloads"], [["text": "echo: hi there"]])
+        XCTAssertEqual(quiet.map { $0["data"]?["phase"]?.stringValue }, ["accepted"])
+        XCTAssertEqual(events(of: "r3", "chat").last?["state"], "final")
     }
 
     func testInternalAgentRunErrorsCarryFailoverDetails() async {
