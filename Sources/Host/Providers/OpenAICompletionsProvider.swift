@@ -52,7 +52,8 @@ struct OpenAICompletionsProvider: ModelProvider {
     /// recorded: the history can be hundreds of messages per run.
     static func chatBody(_ request: ProviderRequest) -> [UInt8] {
         // Sized up front: growing a buffer of a long history copies it several times.
-        let texts = (request.leading + request.trailing).reduce(0) { $0 + $1.text.utf8.count + 48 }
+        let size: (Int, ChatMessage) -> Int = { $0 + $1.text.utf8.count + 48 }
+        let texts = request.leading.reduce(0, size) + request.trailing.reduce(0, size)
         var out = JSONSerializer(pretty: false, capacity: request.history.jsonBytes + texts + 512)
         out.append(#"{"model":"#)
         out.writeString(request.model)
