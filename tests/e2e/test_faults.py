@@ -156,6 +156,46 @@ def test_read_only_state_dir_during_transcript_write_is_a_clear_error(start_gate
         assert httpx.get(gw.url + "/healthz", timeout=2).status_code == 200
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_read_only_state_dir_refuses_an_http_run_whose_model_call_already_started(start_gateway, oc_env, stream):
+    # HTTP runs call the model while their user turn syncs. When the turn cannot be stored the
+    # model call (a 3 s echo sleep) is cancelled, the client gets a clear 503, nothing of the
+    # run reaches the transcript or the event stream.
+    with tmpfs(oc_env.state_dir / "agents", "1m") as agents:
+        config = agent_config(oc_env)
+        config["gateway"]["http"] = {"endpoints": {"chatCompletions": {"enabled": True}}}
+        oc_env.write_config(config)
+        gw = start_gateway()
+        body = {"model": "openclaw", "user": "ro", "stream": stream}
+        with gw.client(timeout=20) as c:
+            ok = c.post("/v1/chat/completions", headers=gw.auth_headers(),
+                        json={**body, "stream": False, "messages": [{"role": "user", "content": "before read-only"}]})
+            assert ok.status_code == 200, ok.text
+            remount_readonly(agents)
+            ws = open_session(gw)
+            before = {f: f.read_bytes() for f in all_session_files(oc_env.state_dir)}
+            started = time.monotonic()
+            r = c.post("/v1/chat/completions", headers=gw.auth_headers(),
+                       json={**body, "messages": [{"role": "user", "content": "/sleep 3000 while read-only"}]})
+            elapsed = time.monotonic() - started
+            assert r.status_code == 503, r.text
+            assert "Read-only file system" in r.json()["error"]["message"], r.text
+            assert elapsed < 2.5, f"the model call was not cancelled: answered after {elapsed:.2f} s"
+            assert {f: f.read_bytes() for f in all_session_files(oc_env.state_dir)} == before
+            # The operator socket saw no event of the refused run (events wait for the turn).
+            ws.send(json.dumps({"type": "req", "id": "h", "method": "health"}))
+            seen = []
+            for _ in range(1000):
+                msg = json.loads(ws.recv(timeout=5))
+                if msg.get("id") == "h":
+                    break
+                if msg.get("event") in ("agent", "chat"):
+                    seen.append(msg)
+            ws.close()
+            assert seen == [], seen
+        assert httpx.get(gw.url + "/healthz", timeout=2).status_code == 200
+
+
 @pytest.mark.parametrize("fault", ["full", "read-only"])
 def test_config_write_fault_is_a_clear_error_and_the_file_is_untouched(start_gateway, oc_env, fault):
     # The whole state dir (config file, backups, audit log) sits on a small tmpfs.

@@ -189,15 +189,18 @@ public final class AgentRunner: AgentRuntime {
     }
 
     /// `execute` in the calling task, one task hop less: for a task started for this run
-    /// alone, whose cancel hook (`runs.setCancel`) the caller installed.
+    /// alone, whose cancel hook (`runs.setCancel`) the caller installed. The run's user turn
+    /// may still be syncing (internal runs overlap that sync with the model call): nothing of
+    /// the run is recorded before it is durable, and its emitter holds events until then.
     func perform(_ run: Admitted, emitter: RunEmitter) async -> RunOutcome {
         let request = run.request
         let runId = request.runId
         var startedAt: Int?
         var deadline: UInt64?
         defer { if let deadline { deadlines.cancel(deadline) } }
+        let attempt: Result<(result: ProviderResult, model: ModelRef), any Error>
         do {
-            let (result, model) = try await lanes.withLane(request.sessionKey) {
+            attempt = .success(try await lanes.withLane(request.sessionKey) {
                 try await gate.withSlot {
                     try Task.checkCancellation()
                     let start = ProtocolClock.epochMs()
@@ -207,8 +210,19 @@ public final class AgentRunner: AgentRuntime {
                     deadline = deadlines.arm(runId: runId, afterMs: UInt64(request.timeoutSeconds) * 1000)
                     return try await complete(run, emitter: emitter)
                 }
-            }
-            let end = ProtocolClock.epochMs()
+            })
+        } catch {
+            attempt = .failure(error)
+        }
+        do throws(ProtocolError) {
+            try await persist(run)
+        } catch {
+            return .refused(error)
+        }
+        emitter.accepted()
+        let end = ProtocolClock.epochMs()
+        switch attempt {
+        case .success(let (result, model)):
             await record(run, Transcript.assistant(
                 runId: runId, text: result.text, stopReason: result.stopReason, timestamp: end, model: model, usage: result.usage,
                 toolCalls: result.toolCalls), now: end) { entry in
@@ -220,8 +234,7 @@ public final class AgentRunner: AgentRuntime {
             runs.finish(runId: runId, status: .ok, error: nil, at: end)
             emitter.completed(result, startedAt: startedAt ?? end, endedAt: end)
             return .completed(result, model: model, sessionId: run.session.sessionId, durationMs: end - (startedAt ?? end))
-        } catch {
-            let end = ProtocolClock.epochMs()
+        case .failure(let error):
             if let stop = runs.stopReason(runId: runId) {
                 let stopReason = stop == .timedOut ? "timeout" : "aborted"
                 await record(run, Transcript.assistant(runId: runId, text: emitter.text, stopReason: stopReason, timestamp: end), now: end) { entry in

@@ -61,26 +61,10 @@ struct InternalAgentMethods {
         let emitter = RunEmitter(runId: runId, sessionKey: sessionKey, broadcast: broadcast, frameEvents: frameEvents) { payload in
             responder.sendInterim(.success(payload))
         }
-        // The run's task starts once the user turn is stored (on the journal's thread): a task
-        // started now would only wait for it, one more thread hop per run.
-        admitted.stored.whenReached(.durable) { _ in
-            start(admitted, emitter: emitter, responder: responder, runner: runner)
-        }
-    }
-
-    /// The run's task: `persist` returns at once (the turn is stored, or its failure known).
-    private static func start(_ admitted: AgentRunner.Admitted, emitter: RunEmitter, responder: MethodResponder, runner: AgentRunner) {
-        let runId = admitted.request.runId
-        let sessionKey = admitted.request.sessionKey
+        // The model is called while the user turn syncs (the sync costs about as much as a
+        // fast upstream's answer): the emitter holds every event until the turn is durable,
+        // and `perform` records nothing and answers nothing before that either.
         let task = Task {
-            do throws(ProtocolError) {
-                try await runner.persist(admitted)
-            } catch {
-                return responder.fail(error)
-            }
-            responder.sendInterim(.success(AgentFrames.agentEvent(
-                runId: runId, seq: 0, stream: "lifecycle", data: ["phase": "accepted", "sessionKey": .string(sessionKey)],
-                tsMs: ProtocolClock.epochMs())))
             let outcome = await runner.perform(admitted, emitter: emitter)
             if let result = outcome.result {
                 responder.succeed(result)
@@ -90,5 +74,8 @@ struct InternalAgentMethods {
         }
         // The task exists for this run alone: aborts and the timeout cancel it directly.
         runner.runs.setCancel(runId: runId) { task.cancel() }
+        admitted.stored.whenReached(.durable) { failure in
+            if failure == nil { emitter.accepted() } else { task.cancel() }
+        }
     }
 }

@@ -31,6 +31,10 @@ final class JournalReceipt: Sendable {
 
     /// Returns once `stage` is reached; throws the submission's write error.
     func wait(until stage: Stage) async throws(SessionStore.WriteError) {
+        if let settled = state.withLock({ Self.outcome(of: $0, at: stage) }) {
+            if let failure = settled { throw failure }
+            return
+        }
         let failure = await withCheckedContinuation { (continuation: CheckedContinuation<SessionStore.WriteError?, Never>) in
             whenReached(stage) { continuation.resume(returning: $0) }
         }
@@ -42,13 +46,19 @@ final class JournalReceipt: Sendable {
     /// must be short. Lets a caller start its work when the turn is stored instead of
     /// starting a task that would only wait for it.
     func whenReached(_ stage: Stage, _ body: @escaping @Sendable (SessionStore.WriteError?) -> Void) {
-        let ready: SessionStore.WriteError?? = state.withLock { state in
-            if let failure = state.failure { return .some(failure) }
-            if let reached = state.reached, reached >= stage { return .some(nil) }
+        let ready = state.withLock { state -> SessionStore.WriteError?? in
+            if let settled = Self.outcome(of: state, at: stage) { return .some(settled) }
             state.waiters.append((stage, body))
             return nil
         }
         if let ready { body(ready) }
+    }
+
+    /// The outcome once `stage` is settled (nil: reached, else the failure); nil while pending.
+    private static func outcome(of state: State, at stage: Stage) -> SessionStore.WriteError?? {
+        if let failure = state.failure { return .some(failure) }
+        if let reached = state.reached, reached >= stage { return .some(nil) }
+        return nil
     }
 
     /// Writer thread: the submission reached `stage`.

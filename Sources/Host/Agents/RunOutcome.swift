@@ -4,6 +4,8 @@ enum RunOutcome: Sendable {
     case completed(ProviderResult, model: ModelRef, sessionId: String, durationMs: Int)
     case failed(ProviderError)
     case stopped(RunRegistry.StopReason, timeoutSeconds: Int)
+    /// Its user turn could not be stored: nothing of it was shown or recorded.
+    case refused(ProtocolError)
 
     /// `{payloads:[{text}], meta:{stopReason, pendingToolCalls, usage, durationMs, agentMeta}}`
     /// (http.md §5.1); nil unless completed.
@@ -33,6 +35,8 @@ enum RunOutcome: Sendable {
             return ProtocolError(.agentTimeout, "agent run timed out after \(seconds)s", details: ["reason": "timeout"])
         case .stopped(.aborted, _):
             return ProtocolError(.unavailable, "run aborted", details: ["reason": "aborted"])
+        case .refused(let error):
+            return error
         }
     }
 

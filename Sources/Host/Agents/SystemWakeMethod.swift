@@ -36,7 +36,7 @@ struct SystemWakeMethod {
                 }
                 let admitted = try runner.admit(runRequest, hold: false)
                 result["runId"] = .string(runRequest.runId)
-                let emitter = RunEmitter(runId: runRequest.runId, sessionKey: runRequest.sessionKey, broadcast: broadcast) { _ in }
+                let emitter = RunEmitter(runId: runRequest.runId, sessionKey: runRequest.sessionKey, broadcast: broadcast)
                 Task {
                     do throws(ProtocolError) {
                         try await runner.persist(admitted)
