@@ -81,6 +81,11 @@ public struct HTTPHeaders: Sendable, RandomAccessCollection {
         a.count == b.count && zip(a, b).allSatisfy { HTTPByte.lower($0) == HTTPByte.lower($1) }
     }
 
+    /// Whether two ASCII names are equal ignoring case, without lower-casing copies.
+    static func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { HTTPByte.lower($0) == HTTPByte.lower($1) }
+    }
+
     /// `s` with ASCII letters lower-cased; `s` itself (no copy) when it has none, which is
     /// the usual case for lookups written as lower-case literals.
     static func asciiLowercased(_ s: String) -> String {

@@ -61,8 +61,7 @@ public struct HTTPClientResponseHead: Sendable, Equatable {
 
     /// The first value of `name`, compared case-insensitively.
     public func value(of name: String) -> String? {
-        let lower = AuthText.lowercased(name)
-        return headers.first { AuthText.lowercased($0.name) == lower }?.value
+        headers.first { HTTPHeaders.asciiCaseInsensitiveEquals($0.name, name) }?.value
     }
 }
 
