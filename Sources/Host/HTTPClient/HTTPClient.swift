@@ -48,7 +48,7 @@ public final class HTTPClient: Sendable {
         guard case .head(let head)? = try await iterator.next() else {
             throw Task.isCancelled ? HTTPClientError.cancelled : HTTPClientError.connectionClosed
         }
-        return HTTPClientResponse(head: head, iterator: iterator)
+        return HTTPClientResponse(head: head, iterator: iterator, exchange: exchange)
     }
 
     /// Closes idle connections and stops the loop thread. Outstanding exchanges fail. Not
@@ -84,13 +84,18 @@ public final class HTTPClient: Sendable {
 public struct HTTPClientResponse {
     public let head: HTTPClientResponseHead
     private var iterator: AsyncThrowingStream<HTTPClientEvent, any Error>.AsyncIterator
+    private let exchange: HTTPClientExchange
 
-    init(head: HTTPClientResponseHead, iterator: AsyncThrowingStream<HTTPClientEvent, any Error>.AsyncIterator) {
+    init(head: HTTPClientResponseHead, iterator: AsyncThrowingStream<HTTPClientEvent, any Error>.AsyncIterator, exchange: HTTPClientExchange) {
         self.head = head
         self.iterator = iterator
+        self.exchange = exchange
     }
 
     public var status: Int { head.status }
+
+    /// Every byte of the body has arrived: reading the rest does not wait for the upstream.
+    public var hasArrived: Bool { exchange.hasEnded }
 
     /// The next body chunk as it arrived, or nil at the end of the body.
     public mutating func nextChunk() async throws -> [UInt8]? {

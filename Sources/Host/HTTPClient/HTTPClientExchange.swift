@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What an exchange reports to the waiting caller, in order: one `head`, any number of
 /// `body` chunks, then `end` (or the stream finishes with an `HTTPClientError`).
 enum HTTPClientEvent: Sendable {
@@ -18,6 +20,9 @@ final class HTTPClientExchange: @unchecked Sendable {
     /// The shared TLS context for an https target (set up by the caller's task), else nil.
     let tls: HTTPClientTLSContext?
     private let continuation: AsyncThrowingStream<HTTPClientEvent, any Error>.Continuation
+    /// `.end` was delivered: the rest of the response is buffered in the stream. Read by the
+    /// caller's task.
+    private let ended = Atomic(false)
 
     // Loop-thread state.
     private(set) var finished = false
@@ -43,8 +48,13 @@ final class HTTPClientExchange: @unchecked Sendable {
     /// Passes an event to the caller unless the exchange is over. Loop thread.
     func deliver(_ event: HTTPClientEvent) {
         guard !finished else { return }
+        if case .end = event { ended.store(true, ordering: .releasing) }
         continuation.yield(event)
     }
+
+    /// Whether the whole response has arrived (its remaining events are buffered, or about
+    /// to be). Any thread.
+    var hasEnded: Bool { ended.load(ordering: .acquiring) }
 
     /// Ends the exchange: `.end` already delivered on success, or the error. Loop thread.
     func finish(_ error: HTTPClientError? = nil) {

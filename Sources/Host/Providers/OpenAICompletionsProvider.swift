@@ -21,7 +21,10 @@ struct OpenAICompletionsProvider: ModelProvider {
                     if let piece = try accumulator.apply(data: event.data) { onDelta(.text(piece)) }
                 }
             }
-            if accumulator.done { Self.finishInBackground(response) }
+            if accumulator.done {
+                // Usually the body's end came with `[DONE]`: read it here rather than in a task.
+                if response.hasArrived { _ = try? await response.collect(limit: 0) } else { Self.finishInBackground(response) }
+            }
         } else {
             let body = try await collect(&response, limit: HTTPClientConnection.maxBodyBytes)
             guard let whole = try? JSONParser.parse(body) else {
