@@ -74,8 +74,10 @@ struct InternalAgentMethods {
         }
         // The task exists for this run alone: aborts and the timeout cancel it directly.
         runner.runs.setCancel(runId: runId) { task.cancel() }
+        // Usually called on the journal's thread, which must not run plugin code (the frames):
+        // a worker sends them, unless `perform` gets there first.
         admitted.stored.whenReached(.durable) { failure in
-            if failure == nil { emitter.accepted() } else { task.cancel() }
+            if failure == nil { WorkerPool.shared.submit { emitter.accepted() } } else { task.cancel() }
         }
     }
 }

@@ -43,8 +43,7 @@ final class JournalReceipt: Sendable {
 
     /// Calls `body` once `stage` is reached (with nil) or the submission failed (with the
     /// error): at once when that is already so, else on the journal's writer thread, so it
-    /// must be short. Lets a caller start its work when the turn is stored instead of
-    /// starting a task that would only wait for it.
+    /// must be short (no plugin code: hand that to a worker).
     func whenReached(_ stage: Stage, _ body: @escaping @Sendable (SessionStore.WriteError?) -> Void) {
         let ready = state.withLock { state -> SessionStore.WriteError?? in
             if let settled = Self.outcome(of: state, at: stage) { return .some(settled) }
