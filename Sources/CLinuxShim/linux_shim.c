@@ -47,6 +47,8 @@ int oc_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 int oc_eventfd_signal(int fd) { uint64_t one = 1; return (int)write(fd, &one, sizeof one); }
 int oc_eventfd_drain(int fd) { uint64_t v; return (int)read(fd, &v, sizeof v); }
 
+int oc_syncfs(int fd) { return syncfs(fd); }
+
 int oc_inotify_init(void) { return inotify_init1(IN_NONBLOCK | IN_CLOEXEC); }
 int oc_inotify_watch(int fd, const char *path) {
     return inotify_add_watch(fd, path, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MODIFY);

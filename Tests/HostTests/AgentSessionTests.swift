@@ -147,6 +147,31 @@ final class AgentSessionTests: XCTestCase {
         }
     }
 
+    /// Stateless OpenAI requests open a session each: a checkpoint over more transcripts than
+    /// `maxSyncedOneByOne` syncs their filesystem at once, and still empties the log.
+    func testCheckpointOfManyNewSessions() async throws {
+        let dir = makeStateDir()
+        defer { FileSystem.removeTree(dir) }
+        let store = makeStore(dir)
+        let count = JournalWriter.maxSyncedOneByOne * 2 + 1
+        var sessions: [SessionStore.Session] = []
+        for i in 0..<count {
+            let (session, stored) = store.open(
+                key: "agent:main:openai:\(i)", agentId: "main", now: 1000 + i,
+                appending: Transcript.user(runId: "r\(i)", text: "hi \(i)", timestamp: 1000 + i))
+            try await stored.wait(until: .durable)
+            sessions.append(session)
+        }
+        store.close()
+        XCTAssertEqual(FileSystem.readFile(dir + "/agents/journal.wal")?.count, 0, "the checkpoint emptied the log")
+        for (i, session) in sessions.enumerated() {
+            let lines = Transcript.parse(try XCTUnwrap(FileSystem.readFile(session.transcriptPath)))
+            XCTAssertEqual(lines.last?["text"]?.stringValue, "hi \(i)")
+        }
+        let rows = AgentConfigView(config: .object(JSONObject()), stateDir: dir).sessions(agentId: "main")
+        XCTAssertEqual(rows.count, count)
+    }
+
     /// A power loss after the log sync but before the transcript pages reached the disk: the
     /// next start appends the logged lines (a torn tail is cut first), restores the index
     /// entries, and skips lines that are already there.

@@ -44,6 +44,21 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> bool
         time.sleep(interval)
 
 
+def session_index_entry(state_dir, agent: str, key: str, timeout: float = 5.0) -> dict:
+    """The entry of `key` in the agent's sessions.json. A session is usually in the file when
+    its run answers; a large index is rewritten at a slower pace (the gateway's own readers
+    and its journal have it meanwhile), so this waits a little for it."""
+    path = Path(state_dir) / "agents" / agent / "sessions" / "sessions.json"
+
+    def entry():
+        try:
+            return json.loads(path.read_text()).get(key)
+        except (OSError, ValueError):
+            return None
+    assert wait_until(lambda: entry() is not None, timeout), f"{key} not in {path}"
+    return entry()
+
+
 # --------------------------------------------------------------------------- config
 
 def write_config(path: Path, config, mode: int = 0o600) -> Path:

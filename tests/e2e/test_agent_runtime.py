@@ -10,6 +10,7 @@ import time
 import uuid
 
 import pytest
+from oc_helpers import session_index_entry
 from stub_upstream import StubUpstream
 from test_ws_protocol import Device, connect
 
@@ -64,8 +65,8 @@ def wait_for_event(ws, frames, predicate, timeout=10.0):
 
 
 def transcript(gw, agent="main", key="agent:main:main"):
-    index = json.loads((gw.oc.state_dir / "agents" / agent / "sessions" / "sessions.json").read_text())
-    path = gw.oc.state_dir / "agents" / agent / "sessions" / f"{index[key]['sessionId']}.jsonl"
+    entry = session_index_entry(gw.oc.state_dir, agent, key)
+    path = gw.oc.state_dir / "agents" / agent / "sessions" / f"{entry['sessionId']}.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 

@@ -252,3 +252,34 @@ def test_client_disconnect_aborts_the_run(start_gateway, oc_env):
     for _ in range(3):
         open_and_drop(gw, {"model": "openclaw", "stream": True, "messages": [sleeper]}, b'"role":"assistant"')
     assert wait_until(lambda: post(gw, "/v1/chat/completions", {"messages": USER}).status_code == 200, 3)
+
+
+# --------------------------------------------------------------------------- stateless sessions
+
+def test_stateless_requests_each_get_a_session_that_reaches_the_index(start_gateway, oc_env):
+    # No `user`, no session header: every request is a fresh `agent:main:openai:<uuid>`
+    # session (http.md §5.1). All of them answer, each transcript holds its turn, and the
+    # index file catches up with every session (its rewrites are paced as it grows).
+    gw = start_compat(start_gateway, oc_env)
+    count = 150
+    with gw.client(timeout=15) as c:
+        for i in range(count):
+            r = c.post("/v1/chat/completions", headers=gw.auth_headers(),
+                       json={"model": "openclaw", "messages": [{"role": "user", "content": f"stateless {i}"}]})
+            assert r.status_code == 200, r.text
+            assert r.json()["choices"][0]["message"]["content"] == f"echo: stateless {i}"
+    sessions = oc_env.state_dir / "agents" / "main" / "sessions"
+
+    def stateless_keys():
+        try:
+            return [k for k in json.loads((sessions / "sessions.json").read_text()) if k.startswith("agent:main:openai:")]
+        except (OSError, ValueError):
+            return []
+    assert wait_until(lambda: len(stateless_keys()) == count, 10), len(stateless_keys())
+    index = json.loads((sessions / "sessions.json").read_text())
+    texts = set()
+    for key in stateless_keys():
+        lines = [json.loads(l) for l in (sessions / f"{index[key]['sessionId']}.jsonl").read_text().splitlines()]
+        assert [l.get("role") for l in lines if l.get("type") == "message"] == ["user", "assistant"], lines
+        texts.add(lines[1]["text"])
+    assert texts == {f"stateless {i}" for i in range(count)}

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from oc_helpers import LOOPBACK, free_port
+from oc_helpers import LOOPBACK, free_port, session_index_entry
 
 REAL_PY = os.environ.get("OPENCLAW_REAL_MODEL_PY", "")
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -123,9 +123,7 @@ def sdk(gw) -> OpenAI:
 
 def transcript(gw, key: str) -> list[dict]:
     sessions = gw.oc.state_dir / "agents" / "main" / "sessions"
-    index = json.loads((sessions / "sessions.json").read_text())
-    assert key in index, sorted(index)
-    path = sessions / f"{index[key]['sessionId']}.jsonl"
+    path = sessions / f"{session_index_entry(gw.oc.state_dir, 'main', key)['sessionId']}.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 

@@ -32,6 +32,9 @@ int oc_eventfd(void);
 int oc_eventfd_signal(int fd);
 int oc_eventfd_drain(int fd);
 
+/* syncfs(2) (a GNU extension): the session journal's checkpoint of many transcripts. */
+int oc_syncfs(int fd);
+
 /* inotify(7) for the config watcher. */
 int oc_inotify_init(void);
 int oc_inotify_watch(int fd, const char *path);

@@ -1,3 +1,4 @@
+import CLinuxShim
 import Glibc
 
 /// The files behind `SessionJournal`, touched only by its writer thread (and by `replay` before
@@ -23,13 +24,15 @@ final class JournalWriter {
     private var unsynced: Set<String> = []
     /// Agents whose index changed since their file was last written.
     private var dirtyIndexes: Set<String> = []
-    /// Whether a changed index gained a session (written with its batch, not coalesced).
+    /// Whether a changed index gained a session (written with its batch when the pace allows).
     private var indexGainedSession = false
     /// Agents whose index file was replaced without `fsync` since the last checkpoint.
     private var unsyncedIndexes: Set<String> = []
     private var log: Int32 = -1
     private(set) var logBytes = 0
     private var lastIndexWriteMs: UInt64 = 0
+    /// How long the last index write took: the pace of the next ones follows it.
+    private var lastIndexWriteCostMs: UInt64 = 0
     /// Written submissions whose `.durable` waits for the next sync of the log.
     private var awaitingSync: [JournalReceipt] = []
     /// A written durable submission waits for `finishBatches`.
@@ -42,8 +45,23 @@ final class JournalWriter {
     static let maxOpenTranscripts = 256
     /// Index files are rewritten at most this often when only entries changed (the log holds
     /// them meanwhile); an index that gained a session is written with its batch, so a reader
-    /// of `sessions.json` always finds the session of a run that answered.
+    /// of `sessions.json` finds the session of a run that answered, unless the pace below holds it.
     static let indexWriteIntervalMs: UInt64 = 25
+    /// A rewrite costs time in proportion to the index (every stateless OpenAI request adds a
+    /// session): index writes are spaced by this many times the last one's duration, so they
+    /// take at most about a tenth of the writer's time however large the file grows. Tens of
+    /// thousands of sessions (megabytes) then mean a file up to about a second behind the
+    /// in-memory index, which in-process readers use; the log holds every entry meanwhile.
+    static let indexWriteCostFactor: UInt64 = 10
+
+    /// The pause between index writes now.
+    private var indexWritePaceMs: UInt64 { max(Self.indexWriteIntervalMs, lastIndexWriteCostMs * Self.indexWriteCostFactor) }
+    /// Whether the pace allows an index write now (`gained`: a session was added, which is
+    /// written at once unless a write is still too recent for the file's size).
+    private func indexWriteDue(gained: Bool) -> Bool {
+        let since = EventLoop.nowMs() - lastIndexWriteMs
+        return gained ? since >= lastIndexWriteCostMs * Self.indexWriteCostFactor : since >= indexWritePaceMs
+    }
 
     var logPath: String { "\(agentsDirectory)/journal.wal" }
     var isClean: Bool { logBytes == 0 && dirtyIndexes.isEmpty && unsyncedIndexes.isEmpty }
@@ -51,7 +69,7 @@ final class JournalWriter {
     /// failed to write are retried at the checkpoint pace, not the coalescing one.
     var idleTimeoutMs: Int? {
         if !dirtyIndexes.isEmpty && !reportedFailures.contains(where: { $0.hasPrefix("index ") }) {
-            return Int(Self.indexWriteIntervalMs)
+            return Int(indexWritePaceMs)
         }
         return isClean ? nil : SessionJournal.idleCheckpointMs
     }
@@ -108,7 +126,7 @@ final class JournalWriter {
             for submission in accepted { submission.receipt.fail(error) }
             return
         }
-        if indexGainedSession { writeIndexes(sync: false) }
+        if indexGainedSession && indexWriteDue(gained: true) { writeIndexes(sync: false) }
         for (append, offset) in undo {
             history.appended(path: append.path, line: append.value, offset: offset, length: append.line.count)
         }
@@ -125,7 +143,7 @@ final class JournalWriter {
             syncWanted = false
             syncLog()
         }
-        if !dirtyIndexes.isEmpty && EventLoop.nowMs() - lastIndexWriteMs >= Self.indexWriteIntervalMs {
+        if !dirtyIndexes.isEmpty && indexWriteDue(gained: indexGainedSession) {
             writeIndexes(sync: false)
         }
     }
@@ -159,7 +177,11 @@ final class JournalWriter {
 
     /// Writes the indexes that changed since their last write (`sync:false` at run time).
     func writeIndexes(sync: Bool) {
-        lastIndexWriteMs = EventLoop.nowMs()
+        let start = EventLoop.nowMs()
+        defer {
+            lastIndexWriteMs = EventLoop.nowMs()
+            lastIndexWriteCostMs = lastIndexWriteMs - start
+        }
         indexGainedSession = false
         for agentId in dirtyIndexes {
             do {
@@ -178,16 +200,8 @@ final class JournalWriter {
     func checkpoint() {
         if !awaitingSync.isEmpty { syncLog() }
         guard !isClean else { return }
-        for path in unsynced {
-            let cached = transcripts[path]?.fd
-            let fd = cached ?? open(path, O_WRONLY | O_CLOEXEC)
-            if fd < 0 && errno == ENOENT { continue }
-            let synced = fd >= 0 && fsync(fd) == 0
-            let code = errno
-            if cached == nil && fd >= 0 { close(fd) }
-            guard synced else {
-                return report("checkpoint", "session checkpoint: cannot sync \(path): \(Socket.errorText(code))")
-            }
+        if let (path, code) = syncTranscripts() {
+            return report("checkpoint", "session checkpoint: cannot sync \(path): \(Socket.errorText(code))")
         }
         reportedFailures.remove("checkpoint")
         dirtyIndexes.formUnion(unsyncedIndexes)
@@ -200,6 +214,40 @@ final class JournalWriter {
         logBytes = 0
         unsynced = []
         unsyncedIndexes = []
+    }
+
+    /// Transcripts synced one by one at most; past this, one `syncfs` per filesystem.
+    static let maxSyncedOneByOne = 32
+
+    /// Syncs every transcript appended to since the last checkpoint; the path and errno of
+    /// a failure. A few get an `fsync` each. Many (each stateless OpenAI request opens a
+    /// session of its own) would cost one synchronous inode write each, so their directories'
+    /// filesystems get one `syncfs` apiece instead.
+    private func syncTranscripts() -> (String, Int32)? {
+        guard unsynced.count > Self.maxSyncedOneByOne else {
+            for path in unsynced {
+                let cached = transcripts[path]?.fd
+                let fd = cached ?? open(path, O_WRONLY | O_CLOEXEC)
+                if fd < 0 && errno == ENOENT { continue }
+                let synced = fd >= 0 && fsync(fd) == 0
+                let code = errno
+                if cached == nil && fd >= 0 { close(fd) }
+                if !synced { return (path, code) }
+            }
+            return nil
+        }
+        var devices: Set<UInt64> = []
+        for directory in Set(unsynced.map(ConfigFileSystem.directory(of:))) {
+            let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd < 0 && errno == ENOENT { continue }
+            guard fd >= 0 else { return (directory, errno) }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { return (directory, errno) }
+            guard devices.insert(UInt64(info.st_dev)).inserted else { continue }
+            guard oc_syncfs(fd) == 0 else { return (directory, errno) }
+        }
+        return nil
     }
 
     /// Logs `message` unless the failure `key` is already reported and not yet cured.
