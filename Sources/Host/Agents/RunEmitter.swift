@@ -11,7 +11,7 @@ import Synchronization
 /// An internal run calls its model while its user turn is still being synced, so an emitter
 /// with a `frame` holds everything until `accepted()`: then the lifecycle `accepted` frame
 /// goes first and the held events follow in order. Thread-safe; a run emits from its one
-/// task, `accepted()` may come from the journal's thread.
+/// task, `accepted()` may come from a plugin worker.
 final class RunEmitter: Sendable {
     typealias Broadcast = @Sendable (_ event: String, _ payload: () -> JSONValue) -> Void
 
